@@ -1,0 +1,47 @@
+"""Errors that carry their exit code, so both faces report them the same way.
+
+Exit codes are an API (DESIGN.md §4): 0 ok, 1 internal error, 2 usage or invalid
+input, 3 not found, 4 ambiguous or conflict, 5 database unavailable.
+"""
+
+from __future__ import annotations
+
+
+class CrmError(Exception):
+    """Base of every error a user can cause; `exit_code` is what `crm` exits with."""
+
+    exit_code = 1
+
+
+class InvalidInput(CrmError):
+    """Bad input: a malformed date, filter, value, field or import line."""
+
+    exit_code = 2
+
+
+class NotFound(CrmError):
+    """A REF or id that matches nothing."""
+
+    exit_code = 3
+
+
+class Ambiguous(CrmError):
+    """A REF that matches several records; `candidates` lists them for the user."""
+
+    exit_code = 4
+
+    def __init__(self, message: str, candidates: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.candidates = candidates or []
+
+
+class Conflict(CrmError):
+    """A write that would break a uniqueness rule (an email already in use, ...)."""
+
+    exit_code = 4
+
+
+class DatabaseUnavailable(CrmError):
+    """Locked past the timeout, a schema newer than the program, an unreachable server."""
+
+    exit_code = 5

@@ -1,0 +1,153 @@
+"""REF resolution (DESIGN.md §4): an id, an email, or a name fragment matching one record.
+
+An exact (case-insensitive) name wins over fragments, so "Ann" finds Ann even when Anna
+exists. Two or more matches are an error that lists the candidates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, col, func, select
+
+from crmcli.errors import Ambiguous, InvalidInput, NotFound
+from crmcli.models import Company, Customer, CustomerEmail, Deal, Pipeline, Reminder, Stage
+
+Model = TypeVar("Model", bound=SQLModel)
+_CANDIDATES_SHOWN = 10
+
+
+def parse_id(text: str) -> int | None:
+    """`12` or `#12` -> 12; anything else -> None."""
+    cleaned = text.strip().removeprefix("#")
+    return int(cleaned) if cleaned.isdigit() else None
+
+
+def _by_name(
+    session: Session,
+    model: type[Model],
+    name_column: sa.ColumnElement,
+    text: str,
+    what: str,
+    *,
+    deleted: bool | None,
+) -> Model:
+    def scoped(statement):
+        if deleted is None or not hasattr(model, "deleted_at"):
+            return statement
+        deleted_col = col(model.deleted_at)
+        return statement.where(deleted_col.is_not(None) if deleted else deleted_col.is_(None))
+
+    needle = text.strip().lower()
+    if not needle:
+        raise InvalidInput(f"empty {what} reference")
+    exact = session.exec(
+        scoped(select(model).where(func.lower(name_column) == needle)).limit(_CANDIDATES_SHOWN)
+    ).all()
+    if len(exact) == 1:
+        return exact[0]
+    matches = (
+        exact
+        or session.exec(
+            scoped(
+                select(model).where(func.lower(name_column).contains(needle, autoescape=True))
+            ).limit(_CANDIDATES_SHOWN)
+        ).all()
+    )
+    return _one(matches, text, what)
+
+
+def _one(matches: Sequence[Model], text: str, what: str) -> Model:
+    if not matches:
+        raise NotFound(f"no {what} matches '{text}'")
+    if len(matches) > 1:
+        candidates = [f"{m.id}\t{_label(m)}" for m in matches]
+        raise Ambiguous(f"'{text}' matches several {what}s; use an id or a longer name", candidates)
+    return matches[0]
+
+
+def _label(record: SQLModel) -> str:
+    return getattr(record, "name", None) or getattr(record, "title", None) or str(record.id)
+
+
+def _by_id(session: Session, model: type[Model], record_id: int, what: str) -> Model:
+    record = session.get(model, record_id)
+    if record is None:
+        raise NotFound(f"no {what} with id {record_id}")
+    return record
+
+
+def customer(session: Session, ref: str, *, deleted: bool | None = False) -> Customer:
+    """`deleted`: False = active only, True = deleted only, None = either (ids always work)."""
+    record_id = parse_id(ref)
+    if record_id is not None:
+        return _by_id(session, Customer, record_id, "customer")
+    if "@" in ref:
+        row = session.exec(
+            select(Customer)
+            .join(CustomerEmail, col(CustomerEmail.customer_id) == col(Customer.id))
+            .where(CustomerEmail.email == ref.strip().lower())
+        ).first()
+        if row is None:
+            raise NotFound(f"no customer has the email '{ref}'")
+        return row
+    return _by_name(session, Customer, col(Customer.name), ref, "customer", deleted=deleted)
+
+
+def company(session: Session, ref: str, *, deleted: bool | None = False) -> Company:
+    record_id = parse_id(ref)
+    if record_id is not None:
+        return _by_id(session, Company, record_id, "company")
+    if "." in ref and " " not in ref.strip():
+        by_domain = session.exec(
+            select(Company).where(func.lower(Company.domain) == ref.strip().lower())
+        ).all()
+        if len(by_domain) == 1:
+            return by_domain[0]
+    return _by_name(session, Company, col(Company.name), ref, "company", deleted=deleted)
+
+
+def deal(session: Session, ref: str, *, deleted: bool | None = False) -> Deal:
+    record_id = parse_id(ref)
+    if record_id is not None:
+        return _by_id(session, Deal, record_id, "deal")
+    return _by_name(session, Deal, col(Deal.title), ref, "deal", deleted=deleted)
+
+
+def reminder(session: Session, ref: str) -> Reminder:
+    record_id = parse_id(ref)
+    if record_id is None:
+        raise InvalidInput(f"invalid reminder id '{ref}': reminders are named by their id")
+    return _by_id(session, Reminder, record_id, "reminder")
+
+
+def pipeline(session: Session, ref: str | None) -> Pipeline:
+    """A pipeline by id or name; None means the default pipeline."""
+    if ref is None:
+        found = session.exec(select(Pipeline).where(col(Pipeline.is_default))).first()
+        found = found or session.exec(select(Pipeline).order_by(Pipeline.id)).first()
+        if found is None:
+            raise NotFound("there is no pipeline; create one with crm pipeline add")
+        return found
+    record_id = parse_id(ref)
+    if record_id is not None:
+        return _by_id(session, Pipeline, record_id, "pipeline")
+    return _by_name(session, Pipeline, col(Pipeline.name), ref, "pipeline", deleted=None)
+
+
+def stage(session: Session, pipeline_id: int, name: str) -> Stage:
+    """A stage of a pipeline by name (case-insensitive) or position number."""
+    stages = session.exec(
+        select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
+    ).all()
+    wanted = name.strip().lower()
+    for candidate in stages:
+        if candidate.name.lower() == wanted:
+            return candidate
+    prefixed = [s for s in stages if s.name.lower().startswith(wanted)] if wanted else []
+    if len(prefixed) == 1:
+        return prefixed[0]
+    names = ", ".join(s.name for s in stages)
+    raise InvalidInput(f"unknown stage '{name}': this pipeline has {names}")

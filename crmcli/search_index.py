@@ -1,0 +1,104 @@
+"""The full-text index (SQLite FTS5), kept in step with every write in the same transaction.
+
+One FTS5 table covers every entity. Its rowid packs the entity and the record id
+(`id * 8 + code`), so updating one record's entry is a rowid lookup, not a scan.
+On other databases the index is absent and text search falls back to LIKE.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+ENTITY_CODES = {"customer": 1, "company": 2, "deal": 3, "interaction": 4, "reminder": 5}
+CODE_ENTITIES = {code: entity for entity, code in ENTITY_CODES.items()}
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def rowid(entity: str, entity_id: int) -> int:
+    return entity_id * 8 + ENTITY_CODES[entity]
+
+
+def available(session: Session) -> bool:
+    return session.get_bind().dialect.name == "sqlite"
+
+
+def _text(parts: Iterable[str | None]) -> str:
+    return " ".join(part for part in parts if part)
+
+
+def index(
+    session: Session, entity: str, entity_id: int, title: str | None, body: Iterable[str | None]
+) -> None:
+    """Replace one record's entry."""
+    if not available(session):
+        return
+    key = rowid(entity, entity_id)
+    session.execute(sa.text("DELETE FROM search_index WHERE rowid = :r"), {"r": key})
+    session.execute(
+        sa.text("INSERT INTO search_index(rowid, title, body) VALUES (:r, :t, :b)"),
+        {"r": key, "t": title or "", "b": _text(body)},
+    )
+
+
+def index_many(session: Session, rows: Sequence[tuple[str, int, str | None, str]]) -> None:
+    """Bulk entries for new records: (entity, id, title, body)."""
+    if not rows or not available(session):
+        return
+    session.execute(
+        sa.text("INSERT INTO search_index(rowid, title, body) VALUES (:r, :t, :b)"),
+        [{"r": rowid(e, i), "t": t or "", "b": b} for e, i, t, b in rows],
+    )
+
+
+def remove(session: Session, entity: str, entity_id: int) -> None:
+    if available(session):
+        session.execute(
+            sa.text("DELETE FROM search_index WHERE rowid = :r"), {"r": rowid(entity, entity_id)}
+        )
+
+
+def match_expression(words: Sequence[str]) -> str | None:
+    """An FTS5 query: every word must appear, each as a prefix; phrases stay phrases."""
+    parts: list[str] = []
+    for word in words:
+        tokens = _WORD.findall(word)
+        if not tokens:
+            continue
+        phrase = " ".join(tokens)
+        parts.append(f'"{phrase}"*' if len(tokens) == 1 else f'"{phrase}"')
+    return " AND ".join(parts) or None
+
+
+def matching_ids(entity: str, words: Sequence[str]) -> sa.ColumnElement | None:
+    """A subquery of ids of `entity` whose text matches every word (None: nothing to match)."""
+    expression = match_expression(words)
+    if expression is None:
+        return None
+    code = ENTITY_CODES[entity]
+    return sa.text(
+        "SELECT rowid / 8 FROM search_index WHERE search_index MATCH :fts AND rowid % 8 = :code"
+    ).bindparams(fts=expression, code=code)
+
+
+def search(
+    session: Session, words: Sequence[str], entities: Sequence[str], limit: int | None
+) -> list[tuple[str, int]]:
+    """(entity, id) pairs, best match first."""
+    expression = match_expression(words)
+    if expression is None:
+        return []
+    codes = [ENTITY_CODES[e] for e in entities]
+    sql = (
+        "SELECT rowid FROM search_index WHERE search_index MATCH :fts "
+        f"AND rowid % 8 IN ({', '.join(str(c) for c in codes)}) ORDER BY rank"
+    )
+    params: dict[str, object] = {"fts": expression}
+    if limit:
+        sql += " LIMIT :limit"
+        params["limit"] = limit
+    rows = session.execute(sa.text(sql), params)
+    return [(CODE_ENTITIES[r % 8], r // 8) for (r,) in rows]

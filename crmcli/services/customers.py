@@ -1,0 +1,159 @@
+"""Customers (people): add, edit, soft delete and restore, keeping the search index in step."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from sqlmodel import Session
+
+from crmcli import attributes, refs, search_index, validate
+from crmcli.errors import InvalidInput
+from crmcli.models import Company, Customer, utcnow
+
+
+@dataclass
+class CustomerChanges:
+    """What `customer edit` asked for; None and empty mean 'leave as it is'."""
+
+    name: str | None = None
+    add_emails: Sequence[str] = ()
+    remove_emails: Sequence[str] = ()
+    primary_email: str | None = None
+    add_phones: Sequence[str] = ()
+    remove_phones: Sequence[str] = ()
+    company: str | None = None  # a REF, or "" to unlink
+    title: str | None = None
+    owner: str | None = None
+    notes: str | None = None
+    add_tags: Sequence[str] = ()
+    remove_tags: Sequence[str] = ()
+    fields: Mapping[str, object] = field(default_factory=dict)
+
+
+def _company_id(session: Session, ref: str | None) -> int | None:
+    if not ref:
+        return None
+    return refs.company(session, ref).id
+
+
+def reindex(session: Session, customer: Customer) -> None:
+    emails = attributes.load_emails(session, [customer.id]).get(customer.id, [])
+    phones = attributes.load_phones(session, [customer.id]).get(customer.id, [])
+    tags = attributes.load_tags(session, "customer", [customer.id]).get(customer.id, [])
+    company = session.get(Company, customer.company_id) if customer.company_id else None
+    search_index.index(
+        session,
+        "customer",
+        customer.id,
+        customer.name,
+        [
+            *emails,
+            *phones,
+            company.name if company else None,
+            customer.title,
+            customer.notes,
+            *tags,
+        ],
+    )
+
+
+def add(
+    session: Session,
+    name: str,
+    *,
+    emails: Sequence[str] = (),
+    phones: Sequence[str] = (),
+    company: str | None = None,
+    title: str | None = None,
+    tags: Sequence[str] = (),
+    owner: str | None = None,
+    fields: Mapping[str, object] | None = None,
+    notes: str | None = None,
+) -> Customer:
+    """Create a customer; every input is checked before anything is written."""
+    customer = Customer(
+        name=validate.name(name),
+        company_id=_company_id(session, company),
+        title=validate.optional_text(title),
+        owner=validate.optional_text(owner),
+        notes=validate.optional_text(notes),
+    )
+    clean_emails = [validate.email(e) for e in emails]
+    clean_phones = [validate.phone(p) for p in phones]
+    clean_tags = validate.tags(tags)
+    session.add(customer)
+    session.flush()
+    attributes.set_emails(session, customer.id, clean_emails)
+    attributes.set_phones(session, customer.id, clean_phones)
+    attributes.set_tags(session, "customer", customer.id, clean_tags)
+    attributes.set_fields(session, "customer", customer.id, fields or {}, replace=False)
+    session.flush()
+    reindex(session, customer)
+    return customer
+
+
+def edit(session: Session, ref: str, changes: CustomerChanges) -> Customer:
+    customer = refs.customer(session, ref, deleted=None)
+    if changes.name is not None:
+        customer.name = validate.name(changes.name)
+    if changes.company is not None:
+        customer.company_id = _company_id(session, changes.company)
+    if changes.title is not None:
+        customer.title = validate.optional_text(changes.title)
+    if changes.owner is not None:
+        customer.owner = validate.optional_text(changes.owner)
+    if changes.notes is not None:
+        customer.notes = validate.optional_text(changes.notes)
+
+    emails = attributes.load_emails(session, [customer.id]).get(customer.id, [])
+    removed = {validate.email(e) for e in changes.remove_emails}
+    unknown = removed - set(emails)
+    if unknown:
+        raise InvalidInput(f"customer {customer.id} has no email {sorted(unknown)[0]}")
+    emails = [e for e in emails if e not in removed]
+    emails += [e for e in (validate.email(a) for a in changes.add_emails) if e not in emails]
+    if changes.primary_email is not None:
+        primary = validate.email(changes.primary_email)
+        emails = [primary] + [e for e in emails if e != primary]
+    attributes.set_emails(session, customer.id, emails)
+
+    phones = attributes.load_phones(session, [customer.id]).get(customer.id, [])
+    dropped = {p.strip() for p in changes.remove_phones}
+    phones = [p for p in phones if p not in dropped]
+    phones += [p for p in (validate.phone(a) for a in changes.add_phones) if p not in phones]
+    attributes.set_phones(session, customer.id, phones)
+
+    attributes.update_tags(
+        session,
+        "customer",
+        customer.id,
+        validate.tags(changes.add_tags),
+        validate.tags(changes.remove_tags),
+    )
+    attributes.set_fields(session, "customer", customer.id, changes.fields, replace=False)
+    customer.updated_at = utcnow()
+    session.add(customer)
+    session.flush()
+    reindex(session, customer)
+    return customer
+
+
+def remove(session: Session, ref: str) -> Customer:
+    """Soft delete: the customer disappears from lists and search but keeps its history."""
+    customer = refs.customer(session, ref, deleted=False)
+    if customer.deleted_at is not None:
+        raise InvalidInput(f"customer {customer.id} is already deleted")
+    customer.deleted_at = customer.updated_at = utcnow()
+    session.add(customer)
+    return customer
+
+
+def restore(session: Session, ref: str) -> Customer:
+    customer = refs.customer(session, ref, deleted=True)
+    if customer.deleted_at is None:
+        raise InvalidInput(f"customer {customer.id} is not deleted")
+    customer.deleted_at = None
+    customer.updated_at = utcnow()
+    session.add(customer)
+    return customer

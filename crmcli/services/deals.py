@@ -1,0 +1,229 @@
+"""Deals in a pipeline: add, edit, move between stages, win, lose. Every move is recorded."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlmodel import Session
+
+from crmcli import attributes, config, money, refs, search_index, validate
+from crmcli.errors import InvalidInput
+from crmcli.models import Deal, Stage, StageChange, utcnow
+
+
+@dataclass
+class DealChanges:
+    title: str | None = None
+    customer: str | None = None
+    value: str | None = None
+    currency: str | None = None
+    close: date | None = None
+    clear_close: bool = False
+    owner: str | None = None
+    add_tags: Sequence[str] = ()
+    remove_tags: Sequence[str] = ()
+    fields: Mapping[str, object] = field(default_factory=dict)
+
+
+def reindex(session: Session, deal: Deal) -> None:
+    tags = attributes.load_tags(session, "deal", [deal.id]).get(deal.id, [])
+    search_index.index(session, "deal", deal.id, deal.title, [deal.lost_reason, *tags])
+
+
+def add(
+    session: Session,
+    title: str,
+    *,
+    customer: str,
+    value: str | None = None,
+    currency: str | None = None,
+    stage: str | None = None,
+    pipeline: str | None = None,
+    close: date | None = None,
+    owner: str | None = None,
+    tags: Sequence[str] = (),
+    fields: Mapping[str, object] | None = None,
+) -> Deal:
+    """Create a deal in the first open stage (or `stage`) of the pipeline (default one)."""
+    person = refs.customer(session, customer)
+    chosen_pipeline = refs.pipeline(session, pipeline)
+    code = money.parse_currency(currency) if currency else money.DEFAULT_CURRENCY
+    start = (
+        refs.stage(session, chosen_pipeline.id, stage)
+        if stage
+        else first_stage(session, chosen_pipeline.id)
+    )
+    now = utcnow()
+    deal = Deal(
+        title=validate.name(title, "title"),
+        customer_id=person.id,
+        company_id=person.company_id,
+        pipeline_id=chosen_pipeline.id,
+        stage_id=start.id,
+        value_minor=money.to_minor(value, code) if value is not None else 0,
+        currency=code,
+        close_date=close,
+        owner=validate.optional_text(owner),
+        created_at=now,
+        updated_at=now,
+        stage_changed_at=now,
+        closed_at=now if start.kind != "open" else None,
+    )
+    clean_tags = validate.tags(tags)
+    session.add(deal)
+    session.flush()
+    session.add(
+        StageChange(deal_id=deal.id, to_stage_id=start.id, at=now, by=config.current_user())
+    )
+    attributes.set_tags(session, "deal", deal.id, clean_tags)
+    attributes.set_fields(session, "deal", deal.id, fields or {}, replace=False)
+    reindex(session, deal)
+    return deal
+
+
+def first_stage(session: Session, pipeline_id: int) -> Stage:
+    from sqlmodel import select
+
+    found = session.exec(
+        select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
+    ).first()
+    if found is None:
+        raise InvalidInput(f"pipeline {pipeline_id} has no stages")
+    return found
+
+
+def edit(session: Session, ref: str, changes: DealChanges) -> Deal:
+    deal = refs.deal(session, ref, deleted=None)
+    if changes.title is not None:
+        deal.title = validate.name(changes.title, "title")
+    if changes.customer is not None:
+        person = refs.customer(session, changes.customer)
+        deal.customer_id = person.id
+        deal.company_id = person.company_id
+    if changes.currency is not None:
+        deal.currency = money.parse_currency(changes.currency)
+    if changes.value is not None:
+        deal.value_minor = money.to_minor(changes.value, deal.currency)
+    if changes.close is not None:
+        deal.close_date = changes.close
+    if changes.clear_close:
+        deal.close_date = None
+    if changes.owner is not None:
+        deal.owner = validate.optional_text(changes.owner)
+    attributes.update_tags(
+        session,
+        "deal",
+        deal.id,
+        validate.tags(changes.add_tags),
+        validate.tags(changes.remove_tags),
+    )
+    attributes.set_fields(session, "deal", deal.id, changes.fields, replace=False)
+    deal.updated_at = utcnow()
+    session.add(deal)
+    session.flush()
+    reindex(session, deal)
+    return deal
+
+
+def move(
+    session: Session, ref: str | Deal, stage_name: str, *, reason: str | None = None
+) -> StageChange | None:
+    """Move a deal to a stage of its pipeline; None when it is already there."""
+    deal = ref if isinstance(ref, Deal) else refs.deal(session, ref)
+    target = refs.stage(session, deal.pipeline_id, stage_name)
+    return move_to(session, deal, target, reason=reason)
+
+
+def move_to(
+    session: Session, deal: Deal, target: Stage, *, reason: str | None = None
+) -> StageChange | None:
+    if target.pipeline_id != deal.pipeline_id:
+        raise InvalidInput(f"stage {target.name} is not in this deal's pipeline")
+    if target.kind == "lost" and not (reason or deal.lost_reason):
+        raise InvalidInput("a lost deal needs a reason: crm deal lost REF --reason TEXT")
+    if deal.stage_id == target.id and (reason is None or reason == deal.lost_reason):
+        return None
+    now = utcnow()
+    change = StageChange(
+        deal_id=deal.id,
+        from_stage_id=deal.stage_id,
+        to_stage_id=target.id,
+        at=now,
+        by=config.current_user(),
+    )
+    deal.stage_id = target.id
+    deal.stage_changed_at = deal.updated_at = now
+    deal.closed_at = now if target.kind != "open" else None
+    if target.kind == "lost":
+        deal.lost_reason = validate.optional_text(reason) or deal.lost_reason
+    else:
+        deal.lost_reason = None
+    session.add(deal)
+    session.add(change)
+    session.flush()
+    reindex(session, deal)
+    return change
+
+
+def step(session: Session, deal: Deal, direction: int) -> StageChange | None:
+    """Move to the previous (-1) or next (+1) open stage; won and lost are not stepped into."""
+    from sqlmodel import select
+
+    stages = session.exec(
+        select(Stage).where(Stage.pipeline_id == deal.pipeline_id).order_by(Stage.position)
+    ).all()
+    open_stages = [s for s in stages if s.kind == "open"]
+    current = next((i for i, s in enumerate(open_stages) if s.id == deal.stage_id), None)
+    if current is None:
+        target_index = len(open_stages) - 1 if direction < 0 else None
+    else:
+        target_index = current + direction
+    if target_index is None or not 0 <= target_index < len(open_stages):
+        raise InvalidInput("no stage further that way")
+    return move_to(session, deal, open_stages[target_index])
+
+
+def won(session: Session, ref: str | Deal) -> StageChange | None:
+    deal = ref if isinstance(ref, Deal) else refs.deal(session, ref)
+    return move_to(session, deal, _stage_of_kind(session, deal, "won"))
+
+
+def lost(session: Session, ref: str | Deal, reason: str) -> StageChange | None:
+    deal = ref if isinstance(ref, Deal) else refs.deal(session, ref)
+    if not validate.optional_text(reason):
+        raise InvalidInput("a lost deal needs a reason: --reason TEXT")
+    return move_to(session, deal, _stage_of_kind(session, deal, "lost"), reason=reason)
+
+
+def _stage_of_kind(session: Session, deal: Deal, kind: str) -> Stage:
+    from sqlmodel import select
+
+    found = session.exec(
+        select(Stage)
+        .where(Stage.pipeline_id == deal.pipeline_id, Stage.kind == kind)
+        .order_by(Stage.position)
+    ).first()
+    if found is None:
+        raise InvalidInput(f"this deal's pipeline has no {kind} stage")
+    return found
+
+
+def remove(session: Session, ref: str) -> Deal:
+    deal = refs.deal(session, ref, deleted=False)
+    if deal.deleted_at is not None:
+        raise InvalidInput(f"deal {deal.id} is already deleted")
+    deal.deleted_at = deal.updated_at = utcnow()
+    session.add(deal)
+    return deal
+
+
+def restore(session: Session, ref: str) -> Deal:
+    deal = refs.deal(session, ref, deleted=True)
+    if deal.deleted_at is None:
+        raise InvalidInput(f"deal {deal.id} is not deleted")
+    deal.deleted_at = None
+    deal.updated_at = utcnow()
+    session.add(deal)
+    return deal

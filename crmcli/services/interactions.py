@@ -1,0 +1,62 @@
+"""Logging an interaction on any channel, optionally with its follow-up reminder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from crmcli import config, refs, search_index, validate
+from crmcli.errors import InvalidInput
+from crmcli.models import Interaction, Reminder, utcnow
+from crmcli.services import reminders
+
+
+@dataclass
+class Logged:
+    interaction: Interaction
+    reminder: Reminder | None
+
+
+def log(
+    session: Session,
+    customer: str,
+    channel: str,
+    summary: str | None = None,
+    *,
+    body: str | None = None,
+    at: datetime | None = None,
+    direction: str = "out",
+    deal: str | None = None,
+    remind_at: datetime | None = None,
+    remind_text: str | None = None,
+) -> Logged:
+    person = refs.customer(session, customer)
+    chosen_deal = refs.deal(session, deal) if deal else None
+    if chosen_deal is not None and chosen_deal.customer_id != person.id:
+        raise InvalidInput(
+            f"deal {chosen_deal.id} belongs to another customer (id {chosen_deal.customer_id})"
+        )
+    interaction = Interaction(
+        customer_id=person.id,
+        deal_id=chosen_deal.id if chosen_deal else None,
+        channel=validate.channel(channel),
+        direction=validate.direction(direction),
+        occurred_at=at or utcnow(),
+        summary=validate.optional_text(summary),
+        body=body if body and body.strip() else None,
+        by=config.current_user(),
+    )
+    session.add(interaction)
+    session.flush()
+    search_index.index(
+        session, "interaction", interaction.id, interaction.summary, [interaction.body]
+    )
+    reminder = None
+    if remind_at is not None:
+        text = remind_text or f"Follow up: {interaction.summary or interaction.channel}"
+        reminder = reminders.create(
+            session, remind_at, text, customer_id=person.id, deal_id=interaction.deal_id
+        )
+    return Logged(interaction, reminder)

@@ -1,0 +1,50 @@
+"""Listing any entity with the filter language, a sort and a limit: shared by every `list`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from crmcli import query, records
+from crmcli.filterparse import Filter
+
+SERIALIZE = {
+    "customer": records.customer_records,
+    "company": records.company_records,
+    "deal": records.deal_records,
+    "interaction": records.interaction_records,
+    "reminder": records.reminder_records,
+}
+
+
+def select_rows(
+    session: Session,
+    entity: str,
+    flt: Filter | Sequence[str] | str = (),
+    *,
+    sort: str | None = None,
+    limit: int | None = None,
+    deleted: bool | None = False,
+    extra: Sequence[sa.ColumnElement[bool]] = (),
+    now: datetime | None = None,
+) -> list:
+    """Rows of `entity` matching the filter. `deleted`: False active, True deleted, None both."""
+    spec = query.SPECS[entity]
+    model = spec.model
+    statement = select(model).where(*query.where_clauses(session, entity, flt, now), *extra)
+    if deleted is not None and hasattr(model, "deleted_at"):
+        gone = col(model.deleted_at)
+        statement = statement.where(gone.is_not(None) if deleted else gone.is_(None))
+    statement = statement.order_by(*query.order_by(entity, sort))
+    limit = query.validate_limit(limit)
+    if limit:
+        statement = statement.limit(limit)
+    return list(session.exec(statement))
+
+
+def list_records(session: Session, entity: str, *args, **kwargs) -> list[dict]:
+    """Like `select_rows`, serialised as the JSON records of `crmcli.records`."""
+    return SERIALIZE[entity](session, select_rows(session, entity, *args, **kwargs))

@@ -1,0 +1,78 @@
+"""Pipelines and their ordered stages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session, func, select
+
+from crmcli import validate
+from crmcli.errors import Conflict, InvalidInput
+from crmcli.models import Pipeline, Stage
+
+
+def parse_stage_spec(text: str) -> tuple[str, int, str, int | None]:
+    """`NAME:PROB[:KIND[:ROT_DAYS]]`, e.g. `Demo:40`, `Signed:100:won`, `Trial:30:open:10`."""
+    parts = [p.strip() for p in text.split(":")]
+    if len(parts) < 2 or not parts[0]:
+        raise InvalidInput(f"invalid stage '{text}': expected NAME:PROBABILITY, e.g. Demo:40")
+    name = validate.name(parts[0], "stage name")
+    if not parts[1].isdigit() or not 0 <= int(parts[1]) <= 100:
+        raise InvalidInput(f"invalid stage '{text}': probability must be a whole number 0-100")
+    probability = int(parts[1])
+    kind = parts[2].lower() if len(parts) > 2 and parts[2] else None
+    if kind is None:
+        kind = {100: "won", 0: "lost"}.get(probability, "open")
+    if kind not in ("open", "won", "lost"):
+        raise InvalidInput(f"invalid stage '{text}': kind must be open, won or lost")
+    rotting = None
+    if len(parts) > 3 and parts[3]:
+        if not parts[3].isdigit():
+            raise InvalidInput(f"invalid stage '{text}': rotting days must be a whole number")
+        rotting = int(parts[3])
+    return name, probability, kind, rotting
+
+
+def add(
+    session: Session, name: str, stage_specs: Sequence[str], *, make_default: bool = False
+) -> Pipeline:
+    clean = validate.name(name, "pipeline name")
+    if not stage_specs:
+        raise InvalidInput("a pipeline needs stages: --stage NAME:PROBABILITY (repeat it)")
+    stages = [parse_stage_spec(s) for s in stage_specs]
+    names = [s[0].lower() for s in stages]
+    if len(set(names)) != len(names):
+        raise InvalidInput("stage names must be different")
+    if not any(kind == "open" for _, _, kind, _ in stages):
+        raise InvalidInput("a pipeline needs at least one open stage")
+    exists = session.exec(
+        select(Pipeline).where(func.lower(Pipeline.name) == clean.lower())
+    ).first()
+    if exists:
+        raise Conflict(f"a pipeline named {exists.name} already exists (id {exists.id})")
+    if make_default:
+        for other in session.exec(select(Pipeline).where(Pipeline.is_default)):
+            other.is_default = False
+            session.add(other)
+    pipeline = Pipeline(name=clean, is_default=make_default)
+    session.add(pipeline)
+    session.flush()
+    for position, (stage_name, probability, kind, rotting) in enumerate(stages, 1):
+        session.add(
+            Stage(
+                pipeline_id=pipeline.id,
+                name=stage_name,
+                position=position,
+                probability=probability,
+                kind=kind,
+                rotting_days=rotting,
+            )
+        )
+    session.flush()
+    return pipeline
+
+
+def stages(session: Session, pipeline_id: int) -> list[Stage]:
+    return list(
+        session.exec(select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position))
+    )

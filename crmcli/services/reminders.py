@@ -1,0 +1,124 @@
+"""Reminders: follow-ups that come due, the inbox, done and snooze."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlmodel import Session, col
+
+from crmcli import config, dates, refs, search_index, validate
+from crmcli.errors import InvalidInput
+from crmcli.models import Reminder, utcnow
+
+#: The groups of `remind list` and the inbox, in display order.
+WINDOWS = ("overdue", "today", "upcoming")
+
+
+def create(
+    session: Session,
+    due_at: datetime,
+    text: str | None,
+    *,
+    customer_id: int | None,
+    deal_id: int | None,
+) -> Reminder:
+    reminder = Reminder(
+        customer_id=customer_id,
+        deal_id=deal_id,
+        due_at=due_at,
+        text=validate.optional_text(text),
+        by=config.current_user(),
+    )
+    session.add(reminder)
+    session.flush()
+    search_index.index(session, "reminder", reminder.id, reminder.text, [])
+    return reminder
+
+
+def add(
+    session: Session,
+    customer: str | None,
+    due_at: datetime,
+    text: str | None = None,
+    *,
+    deal: str | None = None,
+) -> Reminder:
+    """A reminder about a customer, a deal, or both (a deal brings its customer)."""
+    chosen_deal = refs.deal(session, deal) if deal else None
+    person = refs.customer(session, customer) if customer else None
+    if person is None and chosen_deal is None:
+        raise InvalidInput("a reminder needs a customer REF or --deal REF")
+    customer_id = person.id if person else chosen_deal.customer_id
+    return create(
+        session,
+        due_at,
+        text,
+        customer_id=customer_id,
+        deal_id=chosen_deal.id if chosen_deal else None,
+    )
+
+
+def day_bounds(now: datetime | None = None) -> tuple[datetime, datetime]:
+    """The start of today and of tomorrow, local, as UTC instants."""
+    today = dates.parse_when("today", now)
+    return today, dates.parse_when("tomorrow", now)
+
+
+def window_clauses(window: str, now: datetime | None = None) -> list[sa.ColumnElement[bool]]:
+    """SQL for one group: overdue (before now), today (the rest of today), upcoming, inbox."""
+    now = now or utcnow()
+    _, tomorrow = day_bounds(now)
+    open_ = col(Reminder.done_at).is_(None)
+    due = col(Reminder.due_at)
+    match window:
+        case "overdue":
+            return [open_, due < now]
+        case "today":
+            return [open_, due >= now, due < tomorrow]
+        case "upcoming":
+            return [open_, due >= tomorrow]
+        case "inbox":
+            return [open_, due < tomorrow]
+        case "open":
+            return [open_]
+        case "done":
+            return [col(Reminder.done_at).is_not(None)]
+        case "all":
+            return []
+    raise InvalidInput(f"unknown reminder group '{window}'")
+
+
+def window_of(reminder: Reminder, now: datetime | None = None) -> str:
+    now = now or utcnow()
+    if reminder.done_at is not None:
+        return "done"
+    if reminder.due_at < now:
+        return "overdue"
+    return "today" if reminder.due_at < day_bounds(now)[1] else "upcoming"
+
+
+def done(session: Session, ids: Sequence[str]) -> list[Reminder]:
+    """Mark reminders done; every id must exist, or nothing changes."""
+    found = [refs.reminder(session, i) for i in ids]
+    now = utcnow()
+    for reminder in found:
+        if reminder.done_at is None:
+            reminder.done_at = now
+            session.add(reminder)
+    session.flush()
+    return found
+
+
+def snooze(session: Session, ref: str, until: datetime) -> Reminder:
+    reminder = refs.reminder(session, ref)
+    if reminder.done_at is not None:
+        raise InvalidInput(f"reminder {reminder.id} is done; nothing to snooze")
+    if until <= utcnow() - timedelta(minutes=1):
+        raise InvalidInput("snooze to a time in the future")
+    reminder.due_at = until
+    reminder.snooze_count += 1
+    session.add(reminder)
+    session.flush()
+    return reminder

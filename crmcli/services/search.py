@@ -1,0 +1,51 @@
+"""`crm search`: full-text across every kind of record, narrowed by the filter language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from crmcli import query
+from crmcli.errors import InvalidInput
+from crmcli.filterparse import Filter, parse_filter
+from crmcli.services.listing import list_records
+
+SEARCHABLE = ("customer", "company", "deal", "interaction", "reminder")
+
+
+def search(
+    session: Session,
+    words: Sequence[str] | str,
+    *,
+    types: Sequence[str] = (),
+    limit: int | None = None,
+) -> list[dict]:
+    """Records matching every word, each with a `type` field; filters apply to the types
+    that know the field (a filter no chosen type knows is an error)."""
+    flt = words if isinstance(words, Filter) else parse_filter(words)
+    if flt.is_empty():
+        raise InvalidInput("search for something: crm search WORDS... [FILTER...]")
+    chosen = list(types) or list(SEARCHABLE)
+    for kind in chosen:
+        if kind not in SEARCHABLE:
+            raise InvalidInput(f"unknown type '{kind}': use {', '.join(SEARCHABLE)}")
+    applicable = [k for k in chosen if all(_knows(session, k, t.field) for t in flt.terms)]
+    if not applicable:
+        fields = ", ".join(sorted({t.field for t in flt.terms}))
+        raise InvalidInput(f"no record type has the field(s) {fields}")
+    results: list[dict] = []
+    limit = query.validate_limit(limit)
+    for kind in applicable:
+        rows = list_records(session, kind, flt, limit=limit)
+        results.extend({"type": kind, **row} for row in rows)
+    return results[:limit] if limit else results
+
+
+def _knows(session: Session, entity: str, field: str) -> bool:
+    from crmcli import attributes
+
+    spec = query.SPECS[entity]
+    return field in spec.filters or (
+        spec.has_fields and attributes.field_key_exists(session, entity, field)
+    )
