@@ -1,0 +1,144 @@
+"""`crm company ...`: organisations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from crmcli.commands import columns, context
+from crmcli.commands import options as opt
+from crmcli.commands.customer import parse_sets
+
+app = typer.Typer(no_args_is_help=True)
+
+Ref = Annotated[str, typer.Argument(help="An id, a domain, or part of the name.", metavar="REF")]
+
+
+def _record(session, company) -> dict:
+    from crmcli.records import company_records
+
+    return company_records(session, [company])[0]
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="Company name.")],
+    domain: Annotated[
+        str | None, typer.Option("--domain", help="Web domain, e.g. acme.com.")
+    ] = None,
+    industry: Annotated[str | None, typer.Option("--industry", help="Industry.")] = None,
+    tag: opt.Tags = None,
+    owner: opt.Owner = None,
+    set_: opt.Sets = None,
+    note: Annotated[str | None, typer.Option("--note", help="Free-text notes.")] = None,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Add a company. Prints the new id when piped."""
+    from crmcli.services import companies
+
+    fields = parse_sets(set_)
+    with context.writing() as session:
+        company = companies.add(
+            session,
+            name,
+            domain=domain,
+            industry=industry,
+            tags=tag or [],
+            owner=owner,
+            fields=fields,
+            notes=note,
+        )
+        record = _record(session, company)
+    context.created("company", record, record["name"], columns.COMPANY_DETAIL, fmt, as_json)
+
+
+@app.command("list")
+def list_(
+    terms: opt.Filter = None,
+    limit: opt.Limit = opt.DEFAULT_LIMIT,
+    sort: opt.Sort = None,
+    deleted: opt.Deleted = False,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """List companies matching a filter: crm company list industry:software tag:partner"""
+    from crmcli.services.listing import list_records
+
+    with context.reading() as session:
+        records = list_records(
+            session, "company", terms or [], sort=sort, limit=limit, deleted=deleted
+        )
+    context.show_records(
+        records, columns.COMPANY, fmt, as_json, limit=limit, empty_message="No companies."
+    )
+
+
+@app.command("show")
+def show(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
+    """Show one company."""
+    from crmcli import refs
+
+    with context.reading() as session:
+        record = _record(session, refs.company(session, ref, deleted=None))
+    context.show_record(record, columns.COMPANY_DETAIL, fmt, as_json)
+
+
+@app.command("edit")
+def edit(
+    ref: Ref,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    domain: Annotated[str | None, typer.Option("--domain", help="Web domain.")] = None,
+    industry: Annotated[str | None, typer.Option("--industry", help="Industry.")] = None,
+    tag: opt.Tags = None,
+    untag: opt.Untags = None,
+    owner: opt.Owner = None,
+    set_: opt.Sets = None,
+    note: Annotated[str | None, typer.Option("--note", help="Replace the notes.")] = None,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Change a company: only the options given change."""
+    from crmcli.services import companies
+
+    changes = companies.CompanyChanges(
+        name=name,
+        domain=domain,
+        industry=industry,
+        owner=owner,
+        notes=note,
+        add_tags=tag or [],
+        remove_tags=untag or [],
+        fields=parse_sets(set_),
+    )
+    with context.writing() as session:
+        record = _record(session, companies.edit(session, ref, changes))
+    context.changed(
+        f"Updated company {record['id']}: {record['name']}",
+        record,
+        columns.COMPANY_DETAIL,
+        fmt,
+        as_json,
+    )
+
+
+@app.command("rm")
+def rm(ref: Ref) -> None:
+    """Delete a company (soft: `crm company restore` brings it back)."""
+    from crmcli.services import companies
+
+    with context.writing() as session:
+        company = companies.remove(session, ref)
+        label = f"Deleted company {company.id}: {company.name}"
+    typer.echo(label)
+
+
+@app.command("restore")
+def restore(ref: Ref) -> None:
+    """Bring back a deleted company."""
+    from crmcli.services import companies
+
+    with context.writing() as session:
+        company = companies.restore(session, ref)
+        label = f"Restored company {company.id}: {company.name}"
+    typer.echo(label)

@@ -1,0 +1,134 @@
+"""What every command shares: the global options, the store, and how results are printed.
+
+Kept free of SQLAlchemy at import time: `crm --help` and completion must stay fast, so the
+store is opened (and crmcli.db imported) only when a command actually needs data.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TextIO
+
+import typer
+from crmcli.commands import output
+from crmcli.commands.output import Column
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from crmcli.db import Store
+
+
+@dataclass
+class Globals:
+    """The options given before the noun: `crm --db X --no-color customer list`."""
+
+    db: str | None = None
+    no_color: bool = False
+    debug: bool = False
+
+
+GLOBALS = Globals()
+
+
+def open_store() -> Store:
+    from crmcli.db import open_store as _open
+
+    return _open(GLOBALS.db)
+
+
+@contextmanager
+def reading() -> Iterator[Session]:
+    store = open_store()
+    try:
+        with store.read() as session:
+            yield session
+    finally:
+        store.dispose()
+
+
+@contextmanager
+def writing() -> Iterator[Session]:
+    """One command, one transaction: everything in the block commits together or not at all."""
+    store = open_store()
+    try:
+        with store.write() as session:
+            yield session
+    finally:
+        store.dispose()
+
+
+def stdout() -> TextIO:
+    return sys.stdout
+
+
+def is_terminal(stream: TextIO | None = None) -> bool:
+    stream = stream or sys.stdout
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def color() -> bool:
+    return output.use_color(sys.stdout, GLOBALS.no_color)
+
+
+def show_records(
+    records: Iterable[dict],
+    columns: Sequence[Column],
+    fmt: str | None,
+    as_json: bool,
+    *,
+    limit: int | None = None,
+    empty_message: str = "No records.",
+    title: str | None = None,
+) -> int:
+    chosen = output.resolve_format(fmt, as_json, sys.stdout)
+    count = output.render_records(
+        records,
+        columns,
+        chosen,
+        sys.stdout,
+        color=color(),
+        title=title,
+        empty_message=empty_message,
+    )
+    if limit and count >= limit and chosen == "table":
+        note(f"showing the first {limit}; use --limit 0 for all")
+    return count
+
+
+def show_record(record: dict, columns: Sequence[Column], fmt: str | None, as_json: bool) -> None:
+    chosen = output.resolve_format(fmt, as_json, sys.stdout)
+    output.render_record(record, columns, chosen, sys.stdout, color=color())
+
+
+def note(message: str) -> None:
+    """A human remark on stderr; never mixed into data on stdout."""
+    typer.echo(f"crm: {message}", err=True)
+
+
+def created(
+    kind: str, record: dict, label: str, columns: Sequence[Column], fmt: str | None, as_json: bool
+) -> None:
+    """After `add`: the id alone when piped (`id=$(crm customer add Ada)`), else a sentence."""
+    if fmt or as_json:
+        show_record(record, columns, fmt, as_json)
+    elif is_terminal():
+        typer.echo(f"Created {kind} {record['id']}: {label}")
+    else:
+        typer.echo(str(record["id"]))
+
+
+def changed(
+    message: str, record: dict, columns: Sequence[Column], fmt: str | None, as_json: bool
+) -> None:
+    """After an edit or a move: the record when asked for a format, else one line."""
+    if fmt or as_json:
+        show_record(record, columns, fmt, as_json)
+    else:
+        typer.echo(message)

@@ -1,0 +1,180 @@
+"""`crm customer ...`: people."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from crmcli.commands import columns, context
+from crmcli.commands import options as opt
+
+app = typer.Typer(no_args_is_help=True)
+
+Ref = Annotated[str, typer.Argument(help="An id, an email, or part of the name.", metavar="REF")]
+
+
+def parse_sets(values: list[str] | None) -> dict[str, object]:
+    from crmcli.validate import parse_assignment
+
+    return dict(parse_assignment(v) for v in values or [])
+
+
+def _record(session, customer) -> dict:
+    from crmcli.records import customer_records
+
+    return customer_records(session, [customer])[0]
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="Full name.")],
+    email: Annotated[
+        list[str] | None,
+        typer.Option("--email", "-e", help="An email (repeatable; the first is primary)."),
+    ] = None,
+    phone: Annotated[
+        list[str] | None, typer.Option("--phone", "-p", help="A phone number (repeatable).")
+    ] = None,
+    company: Annotated[
+        str | None, typer.Option("--company", "-c", help="Company REF (id, domain or name).")
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Job title.")] = None,
+    tag: opt.Tags = None,
+    owner: opt.Owner = None,
+    set_: opt.Sets = None,
+    note: Annotated[str | None, typer.Option("--note", help="Free-text notes.")] = None,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Add a customer. Prints the new id when piped."""
+    from crmcli.services import customers
+
+    fields = parse_sets(set_)
+    with context.writing() as session:
+        customer = customers.add(
+            session,
+            name,
+            emails=email or [],
+            phones=phone or [],
+            company=company,
+            title=title,
+            tags=tag or [],
+            owner=owner,
+            fields=fields,
+            notes=note,
+        )
+        record = _record(session, customer)
+    context.created("customer", record, record["name"], columns.CUSTOMER_DETAIL, fmt, as_json)
+
+
+@app.command("list")
+def list_(
+    terms: opt.Filter = None,
+    limit: opt.Limit = opt.DEFAULT_LIMIT,
+    sort: opt.Sort = None,
+    deleted: opt.Deleted = False,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """List customers matching a filter: crm customer list tag:vip company:acme income>50000"""
+    from crmcli.services.listing import list_records
+
+    with context.reading() as session:
+        records = list_records(
+            session, "customer", terms or [], sort=sort, limit=limit, deleted=deleted
+        )
+    context.show_records(
+        records, columns.CUSTOMER, fmt, as_json, limit=limit, empty_message="No customers."
+    )
+
+
+@app.command("show")
+def show(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
+    """Show one customer."""
+    from crmcli import refs
+
+    with context.reading() as session:
+        record = _record(session, refs.customer(session, ref, deleted=None))
+    context.show_record(record, columns.CUSTOMER_DETAIL, fmt, as_json)
+
+
+@app.command("edit")
+def edit(
+    ref: Ref,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    email: Annotated[
+        list[str] | None, typer.Option("--email", "-e", help="Add an email (repeatable).")
+    ] = None,
+    rm_email: Annotated[
+        list[str] | None, typer.Option("--rm-email", help="Remove an email (repeatable).")
+    ] = None,
+    primary_email: Annotated[
+        str | None, typer.Option("--primary-email", help="Make this email the primary one.")
+    ] = None,
+    phone: Annotated[
+        list[str] | None, typer.Option("--phone", "-p", help="Add a phone (repeatable).")
+    ] = None,
+    rm_phone: Annotated[
+        list[str] | None, typer.Option("--rm-phone", help="Remove a phone (repeatable).")
+    ] = None,
+    company: Annotated[
+        str | None, typer.Option("--company", "-c", help='Company REF ("" to unlink).')
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Job title.")] = None,
+    tag: opt.Tags = None,
+    untag: opt.Untags = None,
+    owner: opt.Owner = None,
+    set_: opt.Sets = None,
+    note: Annotated[str | None, typer.Option("--note", help="Replace the notes.")] = None,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Change a customer: only the options given change."""
+    from crmcli.services import customers
+
+    changes = customers.CustomerChanges(
+        name=name,
+        add_emails=email or [],
+        remove_emails=rm_email or [],
+        primary_email=primary_email,
+        add_phones=phone or [],
+        remove_phones=rm_phone or [],
+        company=company,
+        title=title,
+        owner=owner,
+        notes=note,
+        add_tags=tag or [],
+        remove_tags=untag or [],
+        fields=parse_sets(set_),
+    )
+    with context.writing() as session:
+        record = _record(session, customers.edit(session, ref, changes))
+    context.changed(
+        f"Updated customer {record['id']}: {record['name']}",
+        record,
+        columns.CUSTOMER_DETAIL,
+        fmt,
+        as_json,
+    )
+
+
+@app.command("rm")
+def rm(ref: Ref) -> None:
+    """Delete a customer (soft: `crm customer restore` brings it back)."""
+    from crmcli.services import customers
+
+    with context.writing() as session:
+        customer = customers.remove(session, ref)
+        label = f"Deleted customer {customer.id}: {customer.name}"
+    typer.echo(label)
+
+
+@app.command("restore")
+def restore(ref: Ref) -> None:
+    """Bring back a deleted customer."""
+    from crmcli.services import customers
+
+    with context.writing() as session:
+        customer = customers.restore(session, ref)
+        label = f"Restored customer {customer.id}: {customer.name}"
+    typer.echo(label)

@@ -1,0 +1,76 @@
+"""`crm db ...`: path, upgrade, check, backup."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from crmcli.commands import context
+from crmcli.commands.context import GLOBALS
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("path")
+def path() -> None:
+    """Print where the database is (file path or URL)."""
+    from crmcli.maintenance import describe_location
+
+    typer.echo(describe_location(GLOBALS.db))
+
+
+@app.command("upgrade")
+def upgrade() -> None:
+    """Create the database or bring its schema up to date (every command does this too)."""
+    from crmcli.db import SCHEMA_REVISION, open_store
+    from crmcli.db import upgrade as run_upgrade
+
+    store = open_store(GLOBALS.db, migrate=False)
+    try:
+        start = run_upgrade(store)
+    finally:
+        store.dispose()
+    if start == SCHEMA_REVISION:
+        typer.echo(f"Schema is up to date ({SCHEMA_REVISION}).")
+    else:
+        typer.echo(f"Upgraded schema from {start or 'empty'} to {SCHEMA_REVISION}.")
+
+
+@app.command("check")
+def check() -> None:
+    """Check the schema revision, integrity, foreign keys and the search index. Exit 1 on a problem."""
+    from crmcli.db import open_store
+    from crmcli.maintenance import check as run_check
+
+    store = open_store(GLOBALS.db, migrate=False)
+    try:
+        report = run_check(store)
+        if report.revision != report.expected:
+            from crmcli import migrate
+
+            migrate.check_known(report.revision)
+    finally:
+        store.dispose()
+    typer.echo(f"schema: {report.revision or 'none'} (program expects {report.expected})")
+    typer.echo(f"integrity: {', '.join(report.integrity)}")
+    typer.echo(
+        f"foreign keys: {'ok' if not report.foreign_keys else '; '.join(report.foreign_keys)}"
+    )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command("backup")
+def backup(
+    target: Annotated[str, typer.Argument(help="Where to write the copy.", metavar="FILE")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
+) -> None:
+    """Copy the database safely, even while other crm commands use it."""
+    from crmcli.maintenance import backup as run_backup
+
+    store = context.open_store()
+    try:
+        written = run_backup(store, target, force=force)
+    finally:
+        store.dispose()
+    typer.echo(f"Backed up to {written}")

@@ -1,0 +1,266 @@
+"""`crm deal ...`: deals moving through a pipeline."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from crmcli.commands import columns, context
+from crmcli.commands import options as opt
+from crmcli.commands.customer import parse_sets
+
+app = typer.Typer(no_args_is_help=True)
+
+Ref = Annotated[str, typer.Argument(help="A deal id or part of its title.", metavar="REF")]
+Close = Annotated[
+    str | None,
+    typer.Option("--close", help="Expected close date (2026-12-31, eom, in 3w).", metavar="WHEN"),
+]
+
+
+def _record(session, deal) -> dict:
+    from crmcli.records import deal_records
+
+    return deal_records(session, [deal])[0]
+
+
+def _close_date(text: str | None):
+    from crmcli.dates import parse_date
+
+    return parse_date(text) if text else None
+
+
+@app.command("add")
+def add(
+    title: Annotated[str, typer.Argument(help="What is being sold.")],
+    customer: Annotated[str, typer.Option("--customer", "-c", help="Customer REF.", metavar="REF")],
+    value: Annotated[
+        str | None,
+        typer.Option("--value", help="Amount in major units (12000.50).", metavar="AMOUNT"),
+    ] = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="ISO 4217 code (default USD).", metavar="CUR")
+    ] = None,
+    stage: Annotated[
+        str | None, typer.Option("--stage", help="Starting stage (default: the first).")
+    ] = None,
+    pipeline: Annotated[
+        str | None, typer.Option("--pipeline", help="Pipeline (default: the default one).")
+    ] = None,
+    close: Close = None,
+    owner: opt.Owner = None,
+    tag: opt.Tags = None,
+    set_: opt.Sets = None,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Add a deal. Prints the new id when piped."""
+    from crmcli.services import deals
+
+    close_date = _close_date(close)
+    fields = parse_sets(set_)
+    with context.writing() as session:
+        deal = deals.add(
+            session,
+            title,
+            customer=customer,
+            value=value,
+            currency=currency,
+            stage=stage,
+            pipeline=pipeline,
+            close=close_date,
+            owner=owner,
+            tags=tag or [],
+            fields=fields,
+        )
+        record = _record(session, deal)
+    context.created("deal", record, record["title"], columns.DEAL_DETAIL, fmt, as_json)
+
+
+@app.command("list")
+def list_(
+    terms: opt.Filter = None,
+    limit: opt.Limit = opt.DEFAULT_LIMIT,
+    sort: opt.Sort = None,
+    deleted: opt.Deleted = False,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """List deals: crm deal list status:open stage:proposal value>5000 close<eom"""
+    from crmcli.services.listing import list_records
+
+    with context.reading() as session:
+        records = list_records(
+            session, "deal", terms or [], sort=sort, limit=limit, deleted=deleted
+        )
+    context.show_records(
+        records, columns.DEAL, fmt, as_json, limit=limit, empty_message="No deals."
+    )
+
+
+@app.command("show")
+def show(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
+    """Show one deal (on a terminal, with its stage history)."""
+    from sqlmodel import select
+
+    from crmcli import refs
+    from crmcli.models import StageChange
+    from crmcli.records import stage_change_records
+
+    with context.reading() as session:
+        deal = refs.deal(session, ref, deleted=None)
+        record = _record(session, deal)
+        history = stage_change_records(
+            session,
+            session.exec(
+                select(StageChange).where(StageChange.deal_id == deal.id).order_by(StageChange.at)
+            ).all(),
+        )
+    context.show_record(record, columns.DEAL_DETAIL, fmt, as_json)
+    if fmt is None and not as_json and context.is_terminal():
+        typer.echo("")
+        context.show_records(history, columns.STAGE_CHANGE, "table", False, title="Stage history")
+
+
+@app.command("edit")
+def edit(
+    ref: Ref,
+    title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
+    customer: Annotated[
+        str | None, typer.Option("--customer", "-c", help="Customer REF.", metavar="REF")
+    ] = None,
+    value: Annotated[
+        str | None, typer.Option("--value", help="Amount in major units.", metavar="AMOUNT")
+    ] = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="ISO 4217 code.", metavar="CUR")
+    ] = None,
+    close: Close = None,
+    no_close: Annotated[bool, typer.Option("--no-close", help="Clear the close date.")] = False,
+    owner: opt.Owner = None,
+    tag: opt.Tags = None,
+    untag: opt.Untags = None,
+    set_: opt.Sets = None,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Change a deal's details (use `move`, `won`, `lost` for its stage)."""
+    from crmcli.services import deals
+
+    changes = deals.DealChanges(
+        title=title,
+        customer=customer,
+        value=value,
+        currency=currency,
+        close=_close_date(close),
+        clear_close=no_close,
+        owner=owner,
+        add_tags=tag or [],
+        remove_tags=untag or [],
+        fields=parse_sets(set_),
+    )
+    with context.writing() as session:
+        record = _record(session, deals.edit(session, ref, changes))
+    context.changed(
+        f"Updated deal {record['id']}: {record['title']}", record, columns.DEAL_DETAIL, fmt, as_json
+    )
+
+
+def _after_move(session, deal, change, fmt, as_json) -> None:
+    record = _record(session, deal)
+    if change is None:
+        message = f"Deal {record['id']} is already in {record['stage']}"
+    else:
+        message = f"Moved deal {record['id']} to {record['stage']}"
+    context.changed(message, record, columns.DEAL_DETAIL, fmt, as_json)
+
+
+@app.command("move")
+def move(
+    ref: Ref,
+    stage: Annotated[
+        str, typer.Argument(help="Stage name (case-insensitive) in the deal's pipeline.")
+    ],
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why, when moving to a lost stage.")
+    ] = None,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Move a deal to another stage; the change is recorded with who and when."""
+    from crmcli import refs
+    from crmcli.services import deals
+
+    with context.writing() as session:
+        deal = refs.deal(session, ref)
+        change = deals.move(session, deal, stage, reason=reason)
+        _after_move(session, deal, change, fmt, as_json)
+
+
+@app.command("won")
+def won(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
+    """Mark a deal won."""
+    from crmcli import refs
+    from crmcli.services import deals
+
+    with context.writing() as session:
+        deal = refs.deal(session, ref)
+        _after_move(session, deal, deals.won(session, deal), fmt, as_json)
+
+
+@app.command("lost")
+def lost(
+    ref: Ref,
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why it was lost (required).")],
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Mark a deal lost, with the reason."""
+    from crmcli import refs
+    from crmcli.services import deals
+
+    with context.writing() as session:
+        deal = refs.deal(session, ref)
+        _after_move(session, deal, deals.lost(session, deal, reason), fmt, as_json)
+
+
+@app.command("history")
+def history(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
+    """A deal's stage changes, oldest first."""
+    from sqlmodel import select
+
+    from crmcli import refs
+    from crmcli.models import StageChange
+    from crmcli.records import stage_change_records
+
+    with context.reading() as session:
+        deal = refs.deal(session, ref, deleted=None)
+        rows = session.exec(
+            select(StageChange)
+            .where(StageChange.deal_id == deal.id)
+            .order_by(StageChange.at, StageChange.id)
+        ).all()
+        records = stage_change_records(session, rows)
+    context.show_records(records, columns.STAGE_CHANGE, fmt, as_json)
+
+
+@app.command("rm")
+def rm(ref: Ref) -> None:
+    """Delete a deal (soft: `crm deal restore` brings it back)."""
+    from crmcli.services import deals
+
+    with context.writing() as session:
+        deal = deals.remove(session, ref)
+        label = f"Deleted deal {deal.id}: {deal.title}"
+    typer.echo(label)
+
+
+@app.command("restore")
+def restore(ref: Ref) -> None:
+    """Bring back a deleted deal."""
+    from crmcli.services import deals
+
+    with context.writing() as session:
+        deal = deals.restore(session, ref)
+        label = f"Restored deal {deal.id}: {deal.title}"
+    typer.echo(label)

@@ -1,0 +1,131 @@
+"""`crm log`, `crm interaction ...` and `crm timeline`: the contact history."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from crmcli.commands import columns, context
+from crmcli.commands import options as opt
+
+app = typer.Typer(no_args_is_help=True)
+
+CHANNEL_HELP = "email, call, meeting, sms, chat, social, web, letter, questionnaire or note."
+
+
+def log(
+    ref: Annotated[str, typer.Argument(help="Customer REF (id, email or name).", metavar="REF")],
+    channel: Annotated[str, typer.Argument(help=f"Channel: {CHANNEL_HELP}")],
+    summary: Annotated[str | None, typer.Argument(help="One line on what happened.")] = None,
+    body: Annotated[
+        str | None,
+        typer.Option("--body", "-b", help="Longer text; - reads it from stdin.", metavar="TEXT|-"),
+    ] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="When it happened (default: now).", metavar="WHEN")
+    ] = None,
+    direction: Annotated[str, typer.Option("--direction", "-d", help="in or out.")] = "out",
+    deal: Annotated[
+        str | None,
+        typer.Option("--deal", help="Tie it to one of the customer's deals.", metavar="REF"),
+    ] = None,
+    remind: Annotated[
+        str | None,
+        typer.Option(
+            "--remind", "-r", help="Also create a follow-up reminder due then.", metavar="WHEN"
+        ),
+    ] = None,
+    remind_text: Annotated[
+        str | None, typer.Option("--remind-text", help="Text of that reminder.")
+    ] = None,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Log an interaction: crm log ada@example.com call "Discussed renewal" --remind "in 3 days"."""
+    from crmcli.dates import parse_when
+    from crmcli.records import interaction_records
+    from crmcli.services import interactions
+
+    occurred = parse_when(at) if at else None
+    remind_at = parse_when(remind) if remind else None
+    text = sys.stdin.read() if body == "-" else body
+    with context.writing() as session:
+        logged = interactions.log(
+            session,
+            ref,
+            channel,
+            summary,
+            body=text,
+            at=occurred,
+            direction=direction,
+            deal=deal,
+            remind_at=remind_at,
+            remind_text=remind_text,
+        )
+        record = interaction_records(session, [logged.interaction])[0]
+        reminder_id = logged.reminder.id if logged.reminder else None
+    if fmt or as_json:
+        context.show_record(record, columns.INTERACTION_DETAIL, fmt, as_json)
+    elif context.is_terminal():
+        typer.echo(
+            f"Logged {record['channel']} with {record['customer']} (interaction {record['id']})"
+        )
+        if reminder_id:
+            typer.echo(f"Reminder {reminder_id} due {remind}")
+    else:
+        typer.echo(str(record["id"]))
+
+
+@app.command("list")
+def list_(
+    terms: opt.Filter = None,
+    limit: opt.Limit = opt.DEFAULT_LIMIT,
+    sort: opt.Sort = None,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """List interactions, newest first: crm interaction list channel:email at>-30d customer:ada"""
+    from crmcli.services.listing import list_records
+
+    with context.reading() as session:
+        records = list_records(session, "interaction", terms or [], sort=sort, limit=limit)
+    context.show_records(
+        records, columns.INTERACTION, fmt, as_json, limit=limit, empty_message="No interactions."
+    )
+
+
+@app.command("show")
+def show(
+    interaction_id: Annotated[int, typer.Argument(help="Interaction id.", metavar="ID")],
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Show one interaction with its body."""
+    from crmcli.errors import NotFound
+    from crmcli.models import Interaction
+    from crmcli.records import interaction_records
+
+    with context.reading() as session:
+        row = session.get(Interaction, interaction_id)
+        if row is None:
+            raise NotFound(f"no interaction with id {interaction_id}")
+        record = interaction_records(session, [row])[0]
+    context.show_record(record, columns.INTERACTION_DETAIL, fmt, as_json)
+
+
+def timeline(
+    ref: Annotated[str, typer.Argument(help="Customer REF.", metavar="REF")],
+    limit: opt.Limit = opt.DEFAULT_LIMIT,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """A customer's interactions, deal stage changes and reminders, newest first."""
+    from crmcli import query
+    from crmcli.services.timeline import timeline as build
+
+    with context.reading() as session:
+        entries = build(session, ref, limit=query.validate_limit(limit))
+    context.show_records(
+        entries, columns.TIMELINE, fmt, as_json, limit=limit, empty_message="Nothing yet."
+    )

@@ -1,0 +1,163 @@
+"""The `crm` command: global options, error handling and the nouns.
+
+Errors from the core carry their exit code (crmcli.errors); they are printed as one line on
+stderr here, in one place, so every command reports failures the same way. A traceback
+appears only with --debug or CRM_DEBUG=1.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Any
+
+import typer
+from crmcli.commands import (
+    company,
+    completion,
+    customer,
+    database,
+    deal,
+    demo,
+    interaction,
+    pipeline,
+    remind,
+    schema,
+    search,
+    transfer,
+    tui,
+)
+from crmcli.commands.context import GLOBALS
+from typer.core import TyperGroup
+
+import crmcli
+from crmcli.errors import Ambiguous, CrmError
+
+EXIT_INTERNAL = 1
+
+
+class CrmGroup(TyperGroup):
+    """The root group: turns errors into one line on stderr and the documented exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CrmError as error:
+            _report(error)
+            raise typer.Exit(error.exit_code) from None
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(0) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as error:
+            if GLOBALS.debug:
+                raise
+            if _is_sqlalchemy_error(error):
+                return _database_failure(error)
+            typer.echo(
+                f"crm: internal error: {type(error).__name__}: {error} (run with --debug for the traceback)",
+                err=True,
+            )
+            raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _report(error: CrmError) -> None:
+    if GLOBALS.debug:
+        import traceback
+
+        traceback.print_exception(error, file=sys.stderr)
+    typer.echo(f"crm: error: {error}", err=True)
+    if isinstance(error, Ambiguous):
+        for candidate in error.candidates:
+            typer.echo(f"  {candidate}", err=True)
+
+
+def _is_sqlalchemy_error(error: Exception) -> bool:
+    return type(error).__module__.startswith("sqlalchemy")
+
+
+def _database_failure(error: Exception) -> None:
+    from crmcli.db import is_locked_error
+
+    if is_locked_error(error):
+        typer.echo("crm: error: database is locked by another crm process; try again", err=True)
+        raise typer.Exit(5) from None
+    message = str(getattr(error, "orig", None) or error).splitlines()[0]
+    typer.echo(f"crm: error: database error: {message}", err=True)
+    raise typer.Exit(EXIT_INTERNAL) from None
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe (`crm ... | head`), stop Python complaining at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"crm {crmcli.__version__}")
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    name="crm",
+    cls=CrmGroup,
+    help="A terminal-first CRM: customers, companies, deals, interactions and reminders.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def main(
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database file or URL (default: $CRM_DB, else the user data folder).",
+            metavar="PATH|URL",
+        ),
+    ] = None,
+    no_color: Annotated[
+        bool, typer.Option("--no-color", help="No colours (also: NO_COLOR=1).")
+    ] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks (also: CRM_DEBUG=1).")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    GLOBALS.db = db
+    GLOBALS.no_color = no_color
+    GLOBALS.debug = debug or os.environ.get("CRM_DEBUG") == "1"
+
+
+app.add_typer(customer.app, name="customer", help="People: add, list, show, edit, rm, restore.")
+app.add_typer(company.app, name="company", help="Companies: add, list, show, edit, rm, restore.")
+app.add_typer(deal.app, name="deal", help="Deals in a pipeline: add, list, show, move, won, lost.")
+app.add_typer(pipeline.app, name="pipeline", help="Pipelines and their stages.")
+app.add_typer(interaction.app, name="interaction", help="Interactions on every channel.")
+app.add_typer(remind.app, name="remind", help="Reminders: add, list, done, snooze.")
+app.add_typer(database.app, name="db", help="The database: path, upgrade, check, backup.")
+app.command("log")(interaction.log)
+app.command("timeline")(interaction.timeline)
+app.command("inbox")(remind.inbox)
+app.command("search")(search.search)
+app.command("export")(transfer.export)
+app.command("import")(transfer.import_)
+app.command("schema")(schema.schema)
+app.command("demo")(demo.demo)
+app.command("completion")(completion.completion)
+tui.register(app)
+
+
+def run() -> None:
+    """The console script."""
+    app(prog_name="crm")

@@ -1,0 +1,49 @@
+"""Option types shared by every command, so the same flag means the same thing everywhere."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+FORMAT_HELP = "Output format: table, tsv, json, ndjson, csv or ids (default: table on a terminal, tsv when piped)."
+
+Format = Annotated[str | None, typer.Option("--format", "-F", help=FORMAT_HELP, metavar="FORMAT")]
+Json = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
+Limit = Annotated[
+    int, typer.Option("--limit", "-n", help="Show at most N records (0 = no limit).", metavar="N")
+]
+Sort = Annotated[
+    str | None,
+    typer.Option(
+        "--sort",
+        "-s",
+        help="Sort by FIELD; -FIELD for descending; comma-separate several.",
+        metavar="FIELD",
+    ),
+]
+Filter = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Filter terms (tag:vip -tag:churned owner:alice value>5000 created>-30d) and words for full-text search.",
+        show_default=False,
+    ),
+]
+Tags = Annotated[
+    list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).", metavar="TAG")
+]
+Untags = Annotated[
+    list[str] | None, typer.Option("--untag", help="Remove a tag (repeatable).", metavar="TAG")
+]
+Sets = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="Custom field KEY=VALUE (repeatable; an empty VALUE removes it).",
+        metavar="KEY=VALUE",
+    ),
+]
+Owner = Annotated[str | None, typer.Option("--owner", help="Who owns the record.", metavar="USER")]
+Deleted = Annotated[bool, typer.Option("--deleted", help="List deleted records instead.")]
+
+DEFAULT_LIMIT = 100

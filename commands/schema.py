@@ -1,0 +1,24 @@
+"""`crm schema [TYPE]`: the JSON Schema of what `--json` prints."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+
+def schema(
+    record_type: Annotated[
+        str | None,
+        typer.Argument(
+            help="customer, company, deal, stage_change, interaction, reminder or pipeline (default: all).",
+            metavar="TYPE",
+        ),
+    ] = None,
+) -> None:
+    """Print the JSON Schema of a record type (or of all, keyed by type)."""
+    from crmcli.schema import all_schemas, schema_for
+
+    document = schema_for(record_type.lower()) if record_type else all_schemas()
+    typer.echo(json.dumps(document, indent=2))

@@ -1,0 +1,73 @@
+"""`crm export` and `crm import`: the whole database as NDJSON, and back."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from crmcli.commands import context
+
+
+def export(
+    type_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--type",
+            "-t",
+            help="Only this type (repeatable): pipeline, company, customer, deal, stage_change, interaction, reminder.",
+        ),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-F", help="ndjson (one object per line) or json (one array)."),
+    ] = "ndjson",
+    as_json: Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")] = False,
+) -> None:
+    """Write every record (or --type T) with a `type` field; `crm import` reads it back."""
+    from crmcli.commands import output
+    from crmcli.transfer import export_records
+
+    from crmcli.errors import InvalidInput
+
+    chosen = "json" if as_json else fmt.lower()
+    if chosen not in ("ndjson", "json"):
+        raise InvalidInput(f"invalid export format '{fmt}': use ndjson or json")
+    with context.reading() as session:
+        output.render_records(export_records(session, type_ or None), [], chosen, sys.stdout)
+
+
+def import_(
+    source: Annotated[
+        str, typer.Argument(help="An NDJSON file, or - for stdin.", metavar="FILE|-")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and count, write nothing.")
+    ] = False,
+) -> None:
+    """Upsert NDJSON records: a line with an existing id updates it, others create. All or nothing."""
+    from crmcli.transfer import import_lines
+
+    from crmcli.errors import InvalidInput
+
+    if source == "-":
+        stream = sys.stdin
+    else:
+        try:
+            stream = open(source, encoding="utf-8")  # noqa: SIM115 (closed below)
+        except OSError as error:
+            raise InvalidInput(f"cannot read {source}: {error.strerror}") from None
+    try:
+        store = context.open_store()
+        try:
+            with store.write() as session:
+                report = import_lines(session, stream, source=source)
+                if dry_run:
+                    session.rollback()
+        finally:
+            store.dispose()
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    prefix = "Would import" if dry_run else "Imported"
+    typer.echo(f"{prefix}: {report.summary()}")
