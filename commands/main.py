@@ -48,7 +48,7 @@ class CrmGroup(TyperGroup):
         except BrokenPipeError:
             _silence_stdout()
             raise typer.Exit(0) from None
-        except (typer.Exit, typer.Abort):
+        except (typer.Exit, typer.Abort, typer.TyperException):
             raise
         except Exception as error:
             if GLOBALS.debug:
@@ -160,4 +160,10 @@ tui.register(app)
 
 def run() -> None:
     """The console script."""
+    if "_CRM_COMPLETE" in os.environ:
+        # A shell asking for completions: register Typer's completion classes (cheap;
+        # they are not loaded for ordinary runs because add_completion is off).
+        from typer.completion import completion_init
+
+        completion_init()
     app(prog_name="crm")

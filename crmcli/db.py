@@ -142,11 +142,11 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade(store: Store) -> str | None:
     """Bring the schema to SCHEMA_REVISION; returns the revision it started from."""
-    from crmcli import migrate
-
     start = current_revision(store.engine)
     if start == SCHEMA_REVISION:
         return start
+    from crmcli import migrate
+
     migrate.check_known(start)
     with _translate_operational_errors():
         migrate.upgrade_to_head(store._write_engine)

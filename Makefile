@@ -1,0 +1,48 @@
+# The two commands of the README: `make demo` and `make test`. Nothing else is needed but
+# Python 3.11+ and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEMO_DB := .demo/crm.db
+
+.PHONY: demo test install lint format completions bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Marker files so each install runs again only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	@mkdir -p .demo
+	$(BIN)/crm --db $(DEMO_DB) demo --reset
+	@CRM_DB=$(DEMO_DB) sh scripts/demo-tour.sh "$(BIN)/crm"
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+completions: $(VENV)/.installed
+	for shell in bash zsh fish; do $(BIN)/crm completion $$shell > completions/crm.$$shell; done
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench --size small
+
+clean:
+	rm -rf $(VENV) .demo build *.egg-info

@@ -1,0 +1,237 @@
+"""The demo database (`crm demo`): counts, realism, determinism and refusal on real data."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+
+import pytest
+from sqlmodel import Session, col, func, select
+
+from crmcli.db import Store, open_store
+from crmcli.demo import DemoSummary, build_demo
+from crmcli.errors import Conflict
+from crmcli.models import (
+    CHANNELS,
+    Company,
+    Customer,
+    CustomerEmail,
+    Deal,
+    FieldValue,
+    Interaction,
+    Reminder,
+    Stage,
+    StageChange,
+    Tag,
+)
+from crmcli.services import reminders
+from crmcli.services.listing import list_records
+from crmcli.services.search import search
+
+# Sunday 15 June 2025, 10:30 UTC: "today" has hours left in every time zone.
+NOW = datetime(2025, 6, 15, 10, 30, tzinfo=UTC)
+
+
+def _build(path, **kwargs) -> tuple[Store, DemoSummary]:
+    store = open_store(str(path))
+    with store.write() as session:
+        summary = build_demo(session, now=NOW, **kwargs)
+    return store, summary
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> tuple[Store, DemoSummary]:
+    store, summary = _build(tmp_path_factory.mktemp("demo") / "crm.db")
+    yield store, summary
+    store.dispose()
+
+
+@pytest.fixture
+def session(demo):
+    with demo[0].read() as s:
+        yield s
+
+
+def _count(session: Session, model, *where) -> int:
+    return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def test_summary_matches_the_database(demo, session):
+    _, summary = demo
+    assert summary == DemoSummary(
+        companies=_count(session, Company),
+        customers=_count(session, Customer),
+        deals=_count(session, Deal),
+        interactions=_count(session, Interaction),
+        reminders=_count(session, Reminder, col(Reminder.done_at).is_(None)),
+        overdue=_count(session, Reminder, *reminders.window_clauses("overdue", NOW)),
+    )
+    assert summary.companies == 10
+    assert 45 <= summary.customers <= 55
+    assert summary.deals == 30
+    assert summary.interactions == 200
+    assert summary.reminders == 12
+    assert summary.overdue >= 3
+
+
+def test_companies_look_real(session):
+    rows = session.exec(select(Company)).all()
+    assert len({c.name for c in rows}) == 10
+    assert len({c.domain for c in rows}) == 10
+    assert len({c.industry for c in rows}) >= 5
+    assert {c.owner for c in rows} <= {"alice", "bob", "carol"}
+    tags = set(session.exec(select(Tag.name).where(Tag.entity == "company")))
+    assert {"partner", "enterprise", "smb"} <= tags
+
+
+def test_customers_have_emails_phones_tags_and_fields(session):
+    people = session.exec(select(Customer)).all()
+    assert all(p.company_id and p.title and p.owner for p in people)
+    per_company = defaultdict(int)
+    for p in people:
+        per_company[p.company_id] += 1
+    assert len(per_company) == 10
+
+    emails = session.exec(select(CustomerEmail)).all()
+    addresses = [e.email for e in emails]
+    assert len(addresses) == len(set(addresses))
+    assert all(a == a.lower() and a.isascii() for a in addresses)
+    domains = {c.id: c.domain for c in session.exec(select(Company))}
+    company_of = {p.id: p.company_id for p in people}
+    assert all(e.email.endswith("@" + domains[company_of[e.customer_id]]) for e in emails)
+    per_person = defaultdict(int)
+    for e in emails:
+        per_person[e.customer_id] += 1
+    assert set(per_person.values()) <= {1, 2} and len(per_person) == len(people)
+
+    tags = defaultdict(int)
+    for name in session.exec(select(Tag.name).where(Tag.entity == "customer")):
+        tags[name] += 1
+    assert 3 <= tags["vip"] <= 8
+    assert tags["churned"] >= 2 and tags["newsletter"] >= 5
+    keys = set(session.exec(select(FieldValue.key).where(FieldValue.entity == "customer")))
+    assert {"income", "payment_method", "purchase_purpose", "age"} <= keys
+
+    records = list_records(session, "customer", ["income>50000", "payment_method:invoice"])
+    assert records and all(r["fields"]["income"] > 50000 for r in records)
+
+
+def test_deals_spread_over_stages_with_consistent_history(session):
+    stages = {s.id: s for s in session.exec(select(Stage))}
+    deals = session.exec(select(Deal)).all()
+    by_stage = defaultdict(int)
+    for d in deals:
+        by_stage[stages[d.stage_id].name] += 1
+    assert len(by_stage) >= 5
+    assert by_stage["Won"] >= 3 and by_stage["Lost"] >= 2
+    assert all(100_000 <= d.value_minor <= 8_000_000 for d in deals)
+    currencies = [d.currency for d in deals]
+    assert currencies.count("EUR") > len(deals) / 2 and "USD" in currencies
+
+    changes = defaultdict(list)
+    for change in session.exec(select(StageChange).order_by(StageChange.id)):
+        changes[change.deal_id].append(change)
+    year_ago = NOW - timedelta(days=365)
+    for d in deals:
+        history = changes[d.id]
+        times = [c.at for c in history]
+        assert times == sorted(times)
+        assert year_ago <= d.created_at == times[0] <= d.stage_changed_at == times[-1] <= NOW
+        assert history[0].from_stage_id is None and history[-1].to_stage_id == d.stage_id
+        assert all(a.to_stage_id == b.from_stage_id for a, b in pairwise(history))
+        kind = stages[d.stage_id].kind
+        if kind == "open":
+            assert d.closed_at is None and d.close_date > NOW.date()
+        else:
+            assert d.closed_at == d.stage_changed_at
+        if kind == "lost":
+            assert d.lost_reason
+        assert d.owner in {"alice", "bob", "carol"}
+
+
+def test_some_open_deals_are_rotting(session):
+    stages = {s.id: s for s in session.exec(select(Stage))}
+    rotting = [
+        d
+        for d in session.exec(select(Deal))
+        if stages[d.stage_id].kind == "open"
+        and stages[d.stage_id].rotting_days
+        and NOW - d.stage_changed_at > timedelta(days=stages[d.stage_id].rotting_days)
+    ]
+    assert 2 <= len(rotting) <= 8
+
+
+def test_interactions_cover_the_year_on_many_channels(session):
+    rows = session.exec(select(Interaction)).all()
+    assert len({r.channel for r in rows}) >= 6
+    assert {r.channel for r in rows} <= set(CHANNELS)
+    assert {r.direction for r in rows} == {"in", "out"}
+    times = [r.occurred_at for r in rows]
+    assert NOW - timedelta(days=365) <= min(times) and max(times) <= NOW
+    assert max(times) - min(times) > timedelta(days=300)
+    assert all(r.summary for r in rows)
+    assert any(r.body for r in rows if r.channel == "email")
+    assert any(r.body for r in rows if r.channel == "meeting")
+
+    deals = {d.id: d for d in session.exec(select(Deal))}
+    tied = [r for r in rows if r.deal_id]
+    assert len(tied) >= 20
+    for r in tied:
+        deal = deals[r.deal_id]
+        assert r.customer_id == deal.customer_id
+        assert deal.created_at <= r.occurred_at <= (deal.closed_at or NOW)
+    created = {c.id: c.created_at for c in session.exec(select(Customer))}
+    assert all(created[r.customer_id] <= r.occurred_at for r in rows)
+
+
+def test_reminders_fill_every_inbox_group(session):
+    groups = defaultdict(int)
+    for reminder in session.exec(select(Reminder)):
+        groups[reminders.window_of(reminder, NOW)] += 1
+        assert reminder.customer_id is not None and reminder.text
+    assert groups == {"overdue": 4, "today": 3, "upcoming": 5, "done": 3}
+
+
+def test_search_finds_a_demo_customer_by_name(session):
+    person = session.exec(select(Customer).order_by(Customer.id)).first()
+    found = search(session, person.name)
+    assert any(r["type"] == "customer" and r["id"] == person.id for r in found)
+    last_name = person.name.split()[-1]
+    assert any(r["id"] == person.id for r in search(session, last_name, types=["customer"]))
+
+
+def _export(store: Store) -> dict:
+    with store.read() as session:
+        exported = {kind: list_records(session, kind) for kind in ("customer", "deal")}
+        exported["company"] = list_records(session, "company")
+        exported["interaction"] = list_records(session, "interaction", sort="id")
+        exported["reminder"] = [
+            (r.customer_id, r.deal_id, r.due_at, r.text, r.done_at)
+            for r in session.exec(select(Reminder).order_by(Reminder.id))
+        ]
+    return exported
+
+
+def test_same_seed_and_now_give_the_same_database(demo, tmp_path):
+    again, _ = _build(tmp_path / "again.db")
+    first, second = _export(demo[0]), _export(again)
+    assert [(c["name"], c["emails"]) for c in first["customer"]] == [
+        (c["name"], c["emails"]) for c in second["customer"]
+    ]
+    assert [(d["title"], d["value"], d["currency"]) for d in first["deal"]] == [
+        (d["title"], d["value"], d["currency"]) for d in second["deal"]
+    ]
+    assert first == second
+    again.dispose()
+
+
+def test_refuses_a_database_that_has_customers(demo):
+    store, _ = demo
+    with (
+        pytest.raises(Conflict, match="demo needs an empty database"),
+        store.write() as session,
+    ):
+        build_demo(session, now=NOW)
+    with store.read() as session:
+        assert _count(session, Customer) == demo[1].customers

@@ -1,0 +1,77 @@
+"""Import hygiene (DESIGN.md §1): the core imports no UI package, and start-up stays light."""
+
+from __future__ import annotations
+
+import json
+import os
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+import crmcli
+
+UI_PACKAGES = ("typer", "textual", "rich")
+HEAVY_PACKAGES = ("sqlalchemy", "textual", "alembic", "sqlmodel")
+
+
+def _loaded_after(code: str, env: dict | None = None) -> set[str]:
+    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted({{m.split('.')[0] for m in sys.modules}})))"
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, **(env or {})},
+    )
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+def core_modules() -> list[str]:
+    names = ["crmcli"]
+    for info in pkgutil.walk_packages(crmcli.__path__, "crmcli."):
+        if info.name.startswith(("crmcli.commands", "crmcli.tui")):
+            continue
+        names.append(info.name)
+    return names
+
+
+@pytest.mark.parametrize("module", core_modules())
+def test_core_module_imports_no_ui_package(module: str) -> None:
+    loaded = _loaded_after(f"import {module}")
+    assert not loaded & set(UI_PACKAGES), f"{module} pulls in {loaded & set(UI_PACKAGES)}"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["--version"], ["customer", "--help"], ["completion", "bash"]],
+    ids=["help", "version", "noun-help", "completion"],
+)
+def test_light_commands_import_no_database_or_tui(argv: list[str]) -> None:
+    code = (
+        "import sys\n"
+        f"sys.argv = ['crm', *{argv!r}]\n"
+        "from crmcli.commands.main import run\n"
+        "try:\n"
+        "    run()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+    )
+    loaded = _loaded_after(code)
+    assert not loaded & set(HEAVY_PACKAGES), f"crm {' '.join(argv)} imports {loaded & set(HEAVY_PACKAGES)}"
+
+
+def test_shell_completion_request_imports_no_database() -> None:
+    code = (
+        "import sys\n"
+        "sys.argv = ['crm']\n"
+        "from crmcli.commands.main import run\n"
+        "try:\n"
+        "    run()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+    )
+    env = {"_CRM_COMPLETE": "complete_bash", "COMP_WORDS": "crm cust", "COMP_CWORD": "1"}
+    loaded = _loaded_after(code, env)
+    assert not loaded & set(HEAVY_PACKAGES)
