@@ -134,10 +134,14 @@ class Store:
 def current_revision(engine: Engine) -> str | None:
     """The database's Alembic revision, or None for a database never migrated."""
     with _translate_operational_errors(), engine.connect() as connection:
-        has_table = sa.inspect(connection).has_table("alembic_version")
-        if not has_table:
+        try:
+            return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        except sa.exc.OperationalError as exc:
+            if "no such table" in str(exc).lower():
+                return None
+            raise
+        except sa.exc.ProgrammingError:  # PostgreSQL: relation does not exist
             return None
-        return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
 
 
 def upgrade(store: Store) -> str | None:

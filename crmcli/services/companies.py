@@ -58,6 +58,7 @@ def add(
         owner=validate.optional_text(owner),
         notes=validate.optional_text(notes),
     )
+    company.updated_at = company.created_at
     clean_tags = validate.tags(tags)
     session.add(company)
     session.flush()

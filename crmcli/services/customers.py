@@ -79,6 +79,7 @@ def add(
         owner=validate.optional_text(owner),
         notes=validate.optional_text(notes),
     )
+    customer.updated_at = customer.created_at
     clean_emails = [validate.email(e) for e in emails]
     clean_phones = [validate.phone(p) for p in phones]
     clean_tags = validate.tags(tags)
