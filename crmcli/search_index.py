@@ -48,9 +48,10 @@ def index_many(session: Session, rows: Sequence[tuple[str, int, str | None, str]
     """Bulk entries for new records: (entity, id, title, body)."""
     if not rows or not available(session):
         return
-    session.execute(
-        sa.text("INSERT INTO search_index(rowid, title, body) VALUES (:r, :t, :b)"),
-        [{"r": rowid(e, i), "t": t or "", "b": b} for e, i, t, b in rows],
+    driver = session.connection().connection.driver_connection
+    driver.executemany(
+        "INSERT INTO search_index(rowid, title, body) VALUES (?, ?, ?)",
+        [(rowid(e, i), t or "", b) for e, i, t, b in rows],
     )
 
 

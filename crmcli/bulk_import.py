@@ -1,0 +1,516 @@
+"""The fast path of `crm import`: plain creates, buffered and written with executemany.
+
+Most lines of a big import create a record whose links are plain ids (an export read back,
+a generated data set). Those lines are checked one by one as they arrive, exactly like the
+row-by-row importer would check them, then buffered and written in batches, parent tables
+first, with one multi-row statement per table. Links and unique emails are verified per
+batch with one query each, and a failure still names its line.
+
+Everything else (updates, REF links, pipelines, ids that may already exist) goes through the
+row-by-row importer in `crmcli.transfer`, which flushes this buffer first so that the order
+of the file is kept.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Session, func, select
+
+from crmcli import config, money, search_index, validate
+from crmcli import ndjson as nd
+from crmcli.errors import Conflict, InvalidInput, NotFound
+from crmcli.models import (
+    Company,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+    Deal,
+    FieldValue,
+    Interaction,
+    Pipeline,
+    Reminder,
+    Stage,
+    StageChange,
+    Tag,
+    UTCDateTime,
+    utcnow,
+)
+
+BULK_TYPES = ("company", "customer", "deal", "stage_change", "interaction", "reminder")
+MODELS = {
+    "company": Company,
+    "customer": Customer,
+    "deal": Deal,
+    "stage_change": StageChange,
+    "interaction": Interaction,
+    "reminder": Reminder,
+}
+#: For each type, its link columns and the type each must exist in.
+LINKS = {
+    "customer": (("company_id", "company"),),
+    "deal": (("customer_id", "customer"), ("company_id", "company")),
+    "stage_change": (("deal_id", "deal"),),
+    "interaction": (("customer_id", "customer"), ("deal_id", "deal")),
+    "reminder": (("customer_id", "customer"), ("deal_id", "deal")),
+}
+#: A REF key given without its `_id` twin needs a lookup: the row-by-row importer does that.
+_REF_ONLY = {
+    "customer": ("company",),
+    "deal": ("customer", "company", "pipeline"),
+    "stage_change": ("deal", "from_stage", "to_stage"),
+    "interaction": ("customer", "deal"),
+    "reminder": ("customer", "deal"),
+}
+_QUERY_CHUNK = 900
+IMPORT_CACHE_KIB = 256 * 1024
+
+
+@dataclass
+class _Batch:
+    """Rows waiting to be written, per table, with the line each came from."""
+
+    rows: dict[str, list[dict]] = field(default_factory=lambda: defaultdict(list))
+    lines: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    tags: list[dict] = field(default_factory=list)
+    fields: list[dict] = field(default_factory=list)
+    emails: list[dict] = field(default_factory=list)
+    phones: list[dict] = field(default_factory=list)
+    search: list[tuple[str, int, str | None, list]] = field(default_factory=list)
+    size: int = 0
+
+
+class BulkCreates:
+    """Buffers creates of plain records and writes them in batches."""
+
+    def __init__(self, session: Session, batch_size: int = 5000) -> None:
+        self.session = session
+        self.batch_size = batch_size
+        self.user = config.current_user()
+        self.now = utcnow()
+        self.batch = _Batch()
+        if session.get_bind().dialect.name == "sqlite":
+            # A big import touches every index page: a generous page cache (for this
+            # connection only) keeps them in memory instead of re-reading them per batch.
+            session.connection().exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        self.high: dict[str, int] = {}
+        for kind in BULK_TYPES:
+            self.note_written(kind)
+        self.load_pipelines()
+
+    # -- what the fast path takes ------------------------------------------------------------
+
+    def accepts(self, kind: str, data: dict) -> bool:
+        """True for a create whose links are all ids (or absent where that is allowed)."""
+        if kind not in BULK_TYPES:
+            return False
+        record_id = data.get("id")
+        if record_id is not None and not (
+            isinstance(record_id, int)
+            and not isinstance(record_id, bool)
+            and record_id > self.high[kind]
+        ):
+            return False
+        for ref in _REF_ONLY.get(kind, ()):
+            if data.get(ref) is not None and f"{ref}_id" not in data:
+                return False
+        match kind:
+            case "customer":
+                return data.get("company") is None or "company_id" in data
+            case "deal":
+                return "company_id" in data and data.get("customer_id") is not None
+            case "interaction" | "reminder":
+                return data.get("customer_id") is not None
+            case "stage_change":
+                return data.get("deal_id") is not None and data.get("to_stage_id") is not None
+        return True
+
+    def add(self, number: int, kind: str, data: dict) -> None:
+        """Check one line now (errors name its field) and queue its rows."""
+        record_id = (
+            nd.record_id(data["id"], "id") if data.get("id") is not None else self.high[kind] + 1
+        )
+        self.high[kind] = record_id
+        builder = getattr(self, f"_{kind}")
+        row = builder(record_id, data)
+        self.batch.rows[kind].append(row)
+        self.batch.lines[kind].append(number)
+        self.batch.size += 1
+        if self.batch.size >= self.batch_size:
+            self.flush()
+
+    def note_written(self, kind: str) -> None:
+        """After the row-by-row importer wrote `kind`: new ids start above what it made."""
+        if kind not in BULK_TYPES:
+            if kind == "pipeline":
+                self.load_pipelines()
+            return
+        model = MODELS[kind]
+        highest = self.session.exec(select(func.max(model.id))).one()
+        self.high[kind] = max(self.high.get(kind, 0), highest or 0)
+
+    def load_pipelines(self) -> None:
+        self.stages = {s.id: s for s in self.session.exec(select(Stage).order_by(Stage.position))}
+        pipelines = self.session.exec(select(Pipeline).order_by(Pipeline.id)).all()
+        default = next((p for p in pipelines if p.is_default), pipelines[0] if pipelines else None)
+        self.default_pipeline = default.id if default else None
+        self.pipeline_ids = {p.id for p in pipelines}
+
+    # -- one builder per type: the same checks and defaults as the row-by-row importer ----
+
+    def _common(self, data: dict, row: dict, keys: Sequence[str]) -> None:
+        for key in keys:
+            if key in data:
+                row[key] = nd.optional_text(data[key], key)
+
+    def _attributes(self, entity: str, record_id: int, data: dict) -> list[str]:
+        tags = nd.tags(data["tags"]) if data.get("tags") else []
+        self.batch.tags.extend({"entity": entity, "entity_id": record_id, "name": t} for t in tags)
+        for key, value in (nd.fields(data["fields"]) if data.get("fields") else {}).items():
+            if value is None:
+                continue
+            text, number = validate.field_json(value)
+            self.batch.fields.append(
+                {"entity": entity, "entity_id": record_id, "key": key, "value": text, "num": number}
+            )
+        return tags
+
+    def _times(self, data: dict, row: dict, created_key: str = "created_at") -> datetime:
+        created = nd.when(data[created_key], created_key) if created_key in data else self.now
+        row[created_key] = created
+        return created
+
+    def _company(self, record_id: int, data: dict) -> dict:
+        if "name" not in data:
+            raise InvalidInput("a new company needs a 'name'")
+        row = {"id": record_id, "name": validate.name(nd.text(data["name"], "name"))}
+        domain = nd.optional_text(data.get("domain"), "domain")
+        row["domain"] = domain.lower() if domain else None
+        self._common(data, row, ("industry", "owner", "notes"))
+        created = self._times(data, row)
+        row["updated_at"] = (
+            nd.when(data["updated_at"], "updated_at") if "updated_at" in data else created
+        )
+        row["deleted_at"] = nd.optional_when(data.get("deleted_at"), "deleted_at")
+        tags = self._attributes("company", record_id, data)
+        body = [row["domain"], row.get("industry"), row.get("notes"), *tags]
+        self.batch.search.append(("company", record_id, row["name"], body))
+        return row
+
+    def _customer(self, record_id: int, data: dict) -> dict:
+        if "name" not in data:
+            raise InvalidInput("a new customer needs a 'name'")
+        row = {"id": record_id, "name": validate.name(nd.text(data["name"], "name"))}
+        company_id = data.get("company_id")
+        row["company_id"] = None if company_id is None else nd.record_id(company_id, "company_id")
+        self._common(data, row, ("title", "owner", "notes"))
+        emails = nd.primary_first(data, "email", "emails", validate.email, list) or []
+        phones = nd.primary_first(data, "phone", "phones", validate.phone, list) or []
+        created = self._times(data, row)
+        row["updated_at"] = (
+            nd.when(data["updated_at"], "updated_at") if "updated_at" in data else created
+        )
+        row["deleted_at"] = nd.optional_when(data.get("deleted_at"), "deleted_at")
+        for position, address in enumerate(emails):
+            self.batch.emails.append(
+                {
+                    "customer_id": record_id,
+                    "email": address,
+                    "is_primary": position == 0,
+                    "position": position,
+                }
+            )
+        for position, phone in enumerate(phones):
+            self.batch.phones.append(
+                {
+                    "customer_id": record_id,
+                    "phone": phone,
+                    "is_primary": position == 0,
+                    "position": position,
+                }
+            )
+        tags = self._attributes("customer", record_id, data)
+        row["_search"] = (
+            [*emails, *phones],
+            row["company_id"],
+            [row.get("title"), row.get("notes"), *tags],
+        )
+        return row
+
+    def _stage_for(self, data: dict) -> tuple[int, Stage]:
+        pipeline_id = (
+            nd.record_id(data["pipeline_id"], "pipeline_id")
+            if data.get("pipeline_id") is not None
+            else None
+        )
+        if pipeline_id is not None and pipeline_id not in self.pipeline_ids:
+            raise NotFound(f"no pipeline with id {pipeline_id}")
+        if data.get("stage_id") is not None:
+            stage_id = nd.record_id(data["stage_id"], "stage_id")
+            stage = self.stages.get(stage_id)
+            if stage is None:
+                raise NotFound(f"no stage with id {stage_id}")
+            pipeline_id = pipeline_id or stage.pipeline_id
+            if stage.pipeline_id != pipeline_id:
+                raise InvalidInput(f"stage {stage.name} is not in pipeline {pipeline_id}")
+            return pipeline_id, stage
+        pipeline_id = pipeline_id or self.default_pipeline
+        if pipeline_id is None:
+            raise NotFound("there is no pipeline; create one with crm pipeline add")
+        candidates = [s for s in self.stages.values() if s.pipeline_id == pipeline_id]
+        if data.get("stage") is None:
+            if not candidates:
+                raise InvalidInput(f"pipeline {pipeline_id} has no stages")
+            return pipeline_id, candidates[0]
+        wanted = nd.text(data["stage"], "stage").strip().lower()
+        exact = [s for s in candidates if s.name.lower() == wanted]
+        prefixed = [s for s in candidates if s.name.lower().startswith(wanted)] if wanted else []
+        found = exact or (prefixed if len(prefixed) == 1 else [])
+        if not found:
+            names = ", ".join(s.name for s in candidates)
+            raise InvalidInput(f"unknown stage '{data['stage']}': this pipeline has {names}")
+        return pipeline_id, found[0]
+
+    def _deal(self, record_id: int, data: dict) -> dict:
+        if "title" not in data:
+            raise InvalidInput("a new deal needs a 'title'")
+        pipeline_id, stage = self._stage_for(data)
+        currency = (
+            money.parse_currency(nd.text(data["currency"], "currency"))
+            if "currency" in data
+            else money.DEFAULT_CURRENCY
+        )
+        value = data.get("value")
+        if "value" in data and (value is None or isinstance(value, bool | list | dict)):
+            raise InvalidInput(f"field 'value' must be a number, not {nd.show_value(value)}")
+        company_id = data["company_id"]
+        row = {
+            "id": record_id,
+            "title": validate.name(nd.text(data["title"], "title"), "title"),
+            "customer_id": nd.record_id(data["customer_id"], "customer_id"),
+            "company_id": None if company_id is None else nd.record_id(company_id, "company_id"),
+            "pipeline_id": pipeline_id,
+            "stage_id": stage.id,
+            "value_minor": money.to_minor(value, currency) if value is not None else 0,
+            "currency": currency,
+            "close_date": nd.day(data.get("close_date"), "close_date"),
+            "lost_reason": nd.optional_text(data.get("lost_reason"), "lost_reason"),
+            "owner": nd.optional_text(data.get("owner"), "owner"),
+        }
+        created = self._times(data, row)
+        for key in ("updated_at", "stage_changed_at"):
+            row[key] = nd.when(data[key], key) if key in data else created
+        row["closed_at"] = (
+            nd.optional_when(data["closed_at"], "closed_at")
+            if "closed_at" in data
+            else (created if stage.kind != "open" else None)
+        )
+        row["deleted_at"] = nd.optional_when(data.get("deleted_at"), "deleted_at")
+        tags = self._attributes("deal", record_id, data)
+        self.batch.search.append(("deal", record_id, row["title"], [row["lost_reason"], *tags]))
+        return row
+
+    def _stage_id(self, data: dict, key: str) -> int | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        stage_id = nd.record_id(value, key)
+        if stage_id not in self.stages:
+            raise NotFound(f"no stage with id {stage_id}")
+        return stage_id
+
+    def _stage_change(self, record_id: int, data: dict) -> dict:
+        row = {
+            "id": record_id,
+            "deal_id": nd.record_id(data["deal_id"], "deal_id"),
+            "from_stage_id": self._stage_id(data, "from_stage_id"),
+            "to_stage_id": self._stage_id(data, "to_stage_id"),
+            "by": nd.optional_text(data["by"], "by") if "by" in data else self.user,
+        }
+        row["at"] = nd.when(data["at"], "at") if "at" in data else self.now
+        return row
+
+    def _interaction(self, record_id: int, data: dict) -> dict:
+        if "channel" not in data:
+            raise InvalidInput("a new interaction needs a 'channel'")
+        deal_id = data.get("deal_id")
+        body = data.get("body")
+        body = None if body is None else nd.text(body, "body")
+        row = {
+            "id": record_id,
+            "customer_id": nd.record_id(data["customer_id"], "customer_id"),
+            "deal_id": None if deal_id is None else nd.record_id(deal_id, "deal_id"),
+            "channel": validate.channel(nd.text(data["channel"], "channel")),
+            "direction": validate.direction(nd.text(data["direction"], "direction"))
+            if "direction" in data
+            else "out",
+            "summary": nd.optional_text(data.get("summary"), "summary"),
+            "body": body if body and body.strip() else None,
+            "by": nd.optional_text(data["by"], "by") if "by" in data else self.user,
+        }
+        row["occurred_at"] = (
+            nd.when(data["occurred_at"], "occurred_at") if "occurred_at" in data else self.now
+        )
+        self._times(data, row)
+        self.batch.search.append(("interaction", record_id, row["summary"], [row["body"]]))
+        return row
+
+    def _reminder(self, record_id: int, data: dict) -> dict:
+        if "due_at" not in data:
+            raise InvalidInput("a new reminder needs a 'due_at'")
+        deal_id = data.get("deal_id")
+        snoozes = data.get("snooze_count", 0)
+        row = {
+            "id": record_id,
+            "customer_id": nd.record_id(data["customer_id"], "customer_id"),
+            "deal_id": None if deal_id is None else nd.record_id(deal_id, "deal_id"),
+            "due_at": nd.when(data["due_at"], "due_at"),
+            "text": nd.optional_text(data.get("text"), "text"),
+            "done_at": nd.optional_when(data.get("done_at"), "done_at"),
+            "snooze_count": validate.non_negative_int(
+                nd.whole(snoozes, "snooze_count"), "snooze count"
+            ),
+            "by": nd.optional_text(data["by"], "by") if "by" in data else self.user,
+        }
+        self._times(data, row)
+        self.batch.search.append(("reminder", record_id, row["text"], []))
+        return row
+
+    # -- writing --------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write every queued row, parents first; errors name the line they came from."""
+        batch, self.batch = self.batch, _Batch()
+        if not batch.size:
+            return
+        for kind in BULK_TYPES:
+            rows = batch.rows.get(kind)
+            if not rows:
+                continue
+            self._check_links(kind, rows, batch.lines[kind])
+            if kind == "customer":
+                self._check_emails(batch, rows)
+                self._customer_search(batch, rows)
+            insert_rows(self.session, MODELS[kind].__table__, rows)
+        self._insert(CustomerEmail, batch.emails)
+        self._insert(CustomerPhone, batch.phones)
+        self._insert(Tag, batch.tags)
+        self._insert(FieldValue, batch.fields)
+        search_index.index_many(
+            self.session,
+            [
+                (entity, i, title, " ".join(str(part) for part in body if part))
+                for entity, i, title, body in batch.search
+            ],
+        )
+
+    def _insert(self, model, rows: list[dict]) -> None:
+        if rows:
+            insert_rows(self.session, model.__table__, rows)
+
+    def _check_links(self, kind: str, rows: list[dict], lines: list[int]) -> None:
+        for column, target in LINKS.get(kind, ()):
+            wanted = {row[column] for row in rows if row[column] is not None}
+            missing = wanted - _existing_ids(self.session, MODELS[target], wanted)
+            if missing:
+                index = next(i for i, row in enumerate(rows) if row[column] in missing)
+                raise NotFound(f"line {lines[index]}: no {target} with id {rows[index][column]}")
+
+    def _check_emails(self, batch: _Batch, rows: list[dict]) -> None:
+        if not batch.emails:
+            return
+        owner_line = dict(zip((r["id"] for r in rows), batch.lines["customer"], strict=True))
+        seen: dict[str, int] = {}
+        for row in batch.emails:
+            address = row["email"]
+            if address in seen and seen[address] != row["customer_id"]:
+                line = owner_line[row["customer_id"]]
+                raise Conflict(
+                    f"line {line}: email {address} already belongs to customer {seen[address]}"
+                )
+            seen[address] = row["customer_id"]
+        for chunk in _chunks(list(seen)):
+            taken = self.session.exec(
+                select(CustomerEmail.email, CustomerEmail.customer_id).where(
+                    CustomerEmail.email.in_(chunk)
+                )
+            ).first()
+            if taken:
+                line = owner_line[seen[taken[0]]]
+                raise Conflict(
+                    f"line {line}: email {taken[0]} already belongs to customer {taken[1]}"
+                )
+
+    def _customer_search(self, batch: _Batch, rows: list[dict]) -> None:
+        """Customers are found by their company's name too: look the names up once per batch."""
+        company_ids = {row["company_id"] for row in rows if row["company_id"] is not None}
+        names: dict[int, str] = {}
+        for chunk in _chunks(list(company_ids)):
+            names.update(
+                self.session.exec(
+                    select(Company.id, Company.name).where(Company.id.in_(chunk))
+                ).all()
+            )
+        for row in rows:
+            contacts, company_id, rest = row.pop("_search")
+            body = [*contacts, names.get(company_id), *rest]  # the order customers.reindex uses
+            batch.search.append(("customer", row["id"], row["name"], body))
+
+
+def insert_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
+    """executemany into `table`. On SQLite, straight through the driver with values already
+    in the form SQLAlchemy stores them (UTC text datetimes): its per-value processing would
+    otherwise cost more than SQLite's own work. Elsewhere, a plain Core insert."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        session.execute(sa.insert(table), rows)
+        return
+    columns = [column.name for column in table.columns]
+    special = [
+        (index, convert)
+        for index, column in enumerate(table.columns)
+        if (convert := _sqlite_converter(column.type)) is not None
+    ]
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+    )
+    values = []
+    for row in rows:
+        record = [row.get(name) for name in columns]
+        for index, convert in special:
+            if record[index] is not None:
+                record[index] = convert(record[index])
+        values.append(record)
+    connection.connection.driver_connection.executemany(sql, values)
+
+
+def _sqlite_converter(column_type: sa.types.TypeEngine):
+    """How a value of this type is written as SQLAlchemy would on SQLite (None: as it is)."""
+    if isinstance(column_type, UTCDateTime):
+        return _sqlite_datetime
+    if isinstance(column_type, sa.Date):
+        return date.isoformat
+    if isinstance(column_type, sa.Boolean):
+        return int
+    return None
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    """The text SQLAlchemy writes for a UTCDateTime on SQLite: naive UTC, microseconds."""
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _chunks(values: list, size: int = _QUERY_CHUNK) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _existing_ids(session: Session, model, ids: set[int]) -> set[int]:
+    found: set[int] = set()
+    for chunk in _chunks(sorted(ids)):
+        found.update(session.exec(select(model.id).where(model.id.in_(chunk))).all())
+    return found

@@ -1,0 +1,725 @@
+"""Export and import of the whole database as NDJSON (`crm export`, `crm import`).
+
+Export streams every record, type by type in dependency order (`TYPES`), each as the same
+object `--json` prints (`crmcli.records`) with a leading `type` field. Tables are read with
+keyset pagination (`WHERE id > last ORDER BY id LIMIT n`), so memory stays flat however big
+the database is.
+
+Import reads those lines back as an upsert:
+
+- a line whose `id` exists updates that record: only the keys present on the line change,
+  and the many-valued keys (`tags`, `fields`, `emails`, `phones`, a pipeline's `stages`) given
+  on a line replace what the record had (a pipeline's unlisted stages are kept);
+- a line whose `id` does not exist creates the record with that id; a line without `id`
+  creates one with a new id;
+- links are `customer_id` / `company_id` / `deal_id`, or a REF (id, email or name) in
+  `customer` / `company` / `deal` when the `*_id` key is absent. Names shown beside an id
+  (`customer`, `stage`, `status`, `weighted_value`, ...) are read-only and ignored;
+- every value is validated as the CLI would validate it, and the first bad line raises the
+  usual error class with its message prefixed by `line N: `.
+
+The caller owns the transaction (`store.write()`), which makes an import all-or-nothing; a
+dry run is the same import in a transaction that is rolled back, so it reports exactly what a
+real run would do. Created deals get no automatic stage change (their history comes from
+`stage_change` lines); an *updated* deal whose stage changes is moved like `crm deal move`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlmodel import Session, SQLModel, col, func, select
+
+from crmcli import attributes, config, money, records, refs, search_index, validate
+from crmcli import ndjson as nd
+from crmcli.bulk_import import BulkCreates
+from crmcli.errors import Ambiguous, Conflict, CrmError, InvalidInput, NotFound
+from crmcli.models import (
+    CHANNELS,
+    STAGE_KINDS,
+    Company,
+    Customer,
+    Deal,
+    Interaction,
+    Pipeline,
+    Reminder,
+    Stage,
+    StageChange,
+    utcnow,
+)
+from crmcli.ndjson import KNOWN_KEYS, STAGE_KEYS, TYPES, TYPES_TEXT, parse_line  # noqa: F401 (re-exported)
+from crmcli.services import companies, customers, deals
+
+# --------------------------------------------------------------------------------------------
+# Export
+
+
+def check_types(types: Sequence[str] | None) -> tuple[str, ...]:
+    """The chosen types in dependency order; an unknown name is an error listing TYPES."""
+    if not types:
+        return TYPES
+    for name in types:
+        if name not in TYPES:
+            raise InvalidInput(f"unknown type '{name}': use one of {TYPES_TEXT}")
+    chosen = set(types)
+    return tuple(name for name in TYPES if name in chosen)
+
+
+def export_records(
+    session: Session, types: Sequence[str] | None = None, *, batch: int = 2000
+) -> Iterator[dict]:
+    """Every record of each type (TYPES order, then by id), soft-deleted ones included.
+
+    Each is `{"type": T, **record}` with the record `--json` shows. Rows are fetched `batch`
+    at a time by keyset pagination, so no table is ever loaded whole.
+    """
+    if batch < 1:
+        raise InvalidInput(f"invalid batch size {batch}: expected a whole number >= 1")
+    for name in check_types(types):
+        model, serialize = records.SERIALIZERS[name]
+        id_column = col(model.id)
+        last: int | None = None
+        while True:
+            statement = select(model).order_by(id_column).limit(batch)
+            if last is not None:
+                statement = statement.where(id_column > last)
+            rows = session.exec(statement).all()
+            if not rows:
+                break
+            for record in serialize(session, rows):
+                yield {"type": name, **record}
+            last = rows[-1].id
+            if len(rows) < batch:
+                break
+
+
+# --------------------------------------------------------------------------------------------
+# Import
+
+
+@dataclass
+class ImportReport:
+    """How many records of each type an import created and updated."""
+
+    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
+    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
+    source: str = "-"
+    lines: int = 0
+
+    @property
+    def total_created(self) -> int:
+        return sum(self.created.values())
+
+    @property
+    def total_updated(self) -> int:
+        return sum(self.updated.values())
+
+    def summary(self) -> str:
+        return f"{self.total_created} created, {self.total_updated} updated"
+
+
+def import_lines(session: Session, lines: Iterable[str], *, source: str = "-") -> ImportReport:
+    """Upsert every NDJSON line into the database; the first bad line raises, naming it.
+
+    Runs inside the caller's transaction: roll it back (an error does, in `store.write()`)
+    and nothing is written.
+    """
+    importer = _Importer(session)
+    bulk = BulkCreates(session)
+    report = ImportReport(source=source)
+    for number, line in enumerate(lines, 1):
+        if number == 1:
+            line = line.removeprefix("\ufeff")  # a byte order mark some editors write
+        if not line.strip():
+            continue
+        with _naming_line(number):
+            data = parse_line(line)
+            kind = data["type"]
+            if bulk.accepts(kind, data):
+                bulk.add(number, kind, data)
+                created = True
+            else:
+                bulk.flush()
+                created = importer.handle(data)
+                bulk.note_written(kind)
+        (report.created if created else report.updated)[kind] += 1
+        report.lines += 1
+    with _naming_line(None):
+        bulk.flush()
+    session.flush()
+    return report
+
+
+@contextmanager
+def _naming_line(number: int | None) -> Iterator[None]:
+    """Errors of one line get `line N: ` in front; a batch error names its own line."""
+    prefix = f"line {number}: " if number is not None else ""
+    try:
+        yield
+    except Ambiguous as exc:
+        raise Ambiguous(f"{prefix}{exc}", exc.candidates) from exc
+    except CrmError as exc:
+        if str(exc).startswith("line "):
+            raise
+        raise type(exc)(f"{prefix}{exc}") from exc
+    except sa.exc.IntegrityError as exc:
+        raise Conflict(f"{prefix}the database refused it: {exc.orig}") from exc
+    except OverflowError as exc:
+        raise InvalidInput(f"{prefix}a number is too large to store") from exc
+
+
+class _Importer:
+    """Upserts one parsed line at a time; keeps no per-record state, so memory stays flat."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.user = config.current_user()
+        self._handlers: dict[str, Callable[[dict], bool]] = {
+            "pipeline": self.pipeline,
+            "company": self.company,
+            "customer": self.customer,
+            "deal": self.deal,
+            "stage_change": self.stage_change,
+            "interaction": self.interaction,
+            "reminder": self.reminder,
+        }
+
+    def handle(self, data: dict) -> bool:
+        """Import one parsed line; True if it created a record."""
+        created = self._handlers[data["type"]](data)
+        self.session.flush()
+        return created
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _existing(self, model: type[SQLModel], data: dict) -> tuple[int | None, SQLModel | None]:
+        """The line's id (None if absent) and the record it names (None if it is new)."""
+        if data.get("id") is None:
+            return None, None
+        record_id = nd.record_id(data["id"], "id")
+        return record_id, self.session.get(model, record_id)
+
+    def _get(self, model: type[SQLModel], record_id: int, what: str):
+        found = self.session.get(model, record_id)
+        if found is None:
+            raise NotFound(f"no {what} with id {record_id}")
+        return found
+
+    def _link(self, data: dict, what: str, model: type[SQLModel], resolve) -> tuple[bool, object]:
+        """(given?, record or None) from `WHAT_id`, else a REF in `WHAT`."""
+        id_key = f"{what}_id"
+        if id_key in data:
+            value = data[id_key]
+            if value is None:
+                return True, None
+            return True, self._get(model, nd.record_id(value, id_key), what)
+        if what in data:
+            ref = data[what]
+            if ref is None:
+                return True, None
+            if isinstance(ref, int) and not isinstance(ref, bool):
+                ref = str(ref)
+            return True, resolve(self.session, nd.text(ref, what))
+        return False, None
+
+    def _stamp(self, record: SQLModel, data: dict, key: str, *, nullable: bool) -> None:
+        if key in data:
+            reader = nd.optional_when if nullable else nd.when
+            setattr(record, key, reader(data[key], key))
+
+    def _touch(self, record: SQLModel, data: dict, created: bool) -> None:
+        """`updated_at` from the line, else now for an update (a new record has its default)."""
+        if "updated_at" in data:
+            record.updated_at = nd.when(data["updated_at"], "updated_at")
+        elif not created:
+            record.updated_at = utcnow()
+
+    def _new(self, model: type[SQLModel], record_id: int | None, **values) -> SQLModel:
+        record = model(**values)
+        if record_id is not None:
+            record.id = record_id
+        return record
+
+    # -- pipelines -------------------------------------------------------------------------
+
+    def pipeline(self, data: dict) -> bool:
+        record_id, pipeline = self._existing(Pipeline, data)
+        created = pipeline is None
+        if created:
+            if "name" not in data:
+                raise InvalidInput("a new pipeline needs a 'name'")
+            if not data.get("stages"):
+                raise InvalidInput("a new pipeline needs 'stages'")
+            pipeline = self._new(Pipeline, record_id, name="", is_default=False)
+        if "name" in data:
+            name = validate.name(nd.text(data["name"], "name"), "pipeline name")
+            clash = self.session.exec(
+                select(Pipeline).where(
+                    func.lower(Pipeline.name) == name.lower(), Pipeline.id != pipeline.id
+                )
+            ).first()
+            if clash is not None:
+                raise Conflict(
+                    f"a pipeline named {clash.name} already exists (id {clash.id}); "
+                    "give its id to update it"
+                )
+            pipeline.name = name
+        if "is_default" in data:
+            pipeline.is_default = nd.boolean(data["is_default"], "is_default")
+        self._stamp(pipeline, data, "created_at", nullable=False)
+        self.session.add(pipeline)
+        self.session.flush()
+        if pipeline.is_default:
+            self.session.exec(
+                sa.update(Pipeline)
+                .where(col(Pipeline.id) != pipeline.id, col(Pipeline.is_default))
+                .values(is_default=False)
+            )
+        if "stages" in data:
+            self._stages(pipeline, data["stages"])
+        return created
+
+    def _stages(self, pipeline: Pipeline, value: object) -> None:
+        """Upsert a pipeline's stages by id (else by name); stages not listed are kept."""
+        if not isinstance(value, list) or not all(isinstance(s, dict) for s in value):
+            raise InvalidInput("field 'stages' must be a list of objects")
+        current = {
+            s.id: s
+            for s in self.session.exec(select(Stage).where(Stage.pipeline_id == pipeline.id))
+        }
+        by_name = {s.name.lower(): s for s in current.values()}
+        planned: list[tuple[Stage, dict, bool]] = []
+        for spec in value:
+            unknown = [key for key in spec if key not in STAGE_KEYS]
+            if unknown:
+                raise InvalidInput(f"unknown field '{unknown[0]}' for a stage")
+            stage, stage_id = None, None
+            if spec.get("id") is not None:
+                stage_id = nd.record_id(spec["id"], "stage id")
+                stage = self.session.get(Stage, stage_id)
+                if stage is not None and stage.pipeline_id != pipeline.id:
+                    raise InvalidInput(
+                        f"stage id {stage_id} belongs to another pipeline ({stage.pipeline_id})"
+                    )
+            elif isinstance(spec.get("name"), str):
+                stage = by_name.get(validate.name(spec["name"], "stage name").lower())
+            if stage is None:
+                stage = Stage(pipeline_id=pipeline.id, name="", position=0, probability=0)
+                if stage_id is not None:
+                    stage.id = stage_id
+                planned.append((stage, spec, True))
+            else:
+                planned.append((stage, spec, False))
+        # Validate everything first, then write names in two steps so a swap of two names
+        # never trips the (pipeline, name) uniqueness rule half-way.
+        next_position = max((s.position for s in current.values()), default=0)
+        final: list[tuple[Stage, str]] = []
+        for stage, spec, is_new in planned:
+            name = stage.name
+            if "name" in spec:
+                name = validate.name(nd.text(spec["name"], "stage name"), "stage name")
+            elif is_new:
+                raise InvalidInput("a new stage needs a 'name'")
+            if "probability" in spec:
+                probability = nd.whole(spec["probability"], "stage probability")
+                if not 0 <= probability <= 100:
+                    raise InvalidInput(f"stage probability {probability} is not within 0-100")
+                stage.probability = probability
+            elif is_new:
+                raise InvalidInput(f"stage {name} needs a 'probability' (0-100)")
+            if "kind" in spec:
+                kind = nd.text(spec["kind"], "stage kind").strip().lower()
+                if kind not in STAGE_KINDS:
+                    raise InvalidInput(f"invalid stage kind '{kind}': use open, won or lost")
+                stage.kind = kind
+            elif is_new:
+                stage.kind = {100: "won", 0: "lost"}.get(stage.probability, "open")
+            if "rotting_days" in spec:
+                rotting = spec["rotting_days"]
+                stage.rotting_days = (
+                    None if rotting is None else validate.non_negative_int(rotting, "rotting days")
+                )
+            if "position" in spec:
+                stage.position = nd.whole(spec["position"], "stage position")
+            elif is_new:
+                next_position += 1
+                stage.position = next_position
+            final.append((stage, name))
+        names = [name.lower() for _, name in final]
+        if len(set(names)) != len(names):
+            raise InvalidInput("stage names of a pipeline must be different")
+        listed = {id(stage) for stage, _ in final}
+        for other in current.values():
+            if id(other) not in listed and other.name.lower() in names:
+                raise InvalidInput(f"pipeline {pipeline.name} already has a stage {other.name}")
+        renamed = [(stage, name) for stage, name in final if stage.name != name]
+        for stage, _ in renamed:
+            stage.name = f"\x00renaming {id(stage)}"
+        self.session.add_all(stage for stage, _ in final)
+        self.session.flush()
+        for stage, name in renamed:
+            stage.name = name
+        self.session.flush()
+        has_open = self.session.exec(
+            select(Stage.id).where(Stage.pipeline_id == pipeline.id, Stage.kind == "open")
+        ).first()
+        if has_open is None:
+            raise InvalidInput(f"pipeline {pipeline.name} needs at least one open stage")
+
+    # -- companies -------------------------------------------------------------------------
+
+    def company(self, data: dict) -> bool:
+        record_id, company = self._existing(Company, data)
+        created = company is None
+        if created:
+            if "name" not in data:
+                raise InvalidInput("a new company needs a 'name'")
+            company = self._new(Company, record_id, name="")
+        if "name" in data:
+            company.name = validate.name(nd.text(data["name"], "name"))
+        if "domain" in data:
+            domain = nd.optional_text(data["domain"], "domain")
+            company.domain = domain.lower() if domain else None
+        for key in ("industry", "owner", "notes"):
+            if key in data:
+                setattr(company, key, nd.optional_text(data[key], key))
+        tags = nd.tags(data["tags"]) if "tags" in data else None
+        fields = nd.fields(data["fields"]) if "fields" in data else None
+        self._stamp(company, data, "created_at", nullable=False)
+        self._stamp(company, data, "deleted_at", nullable=True)
+        self._touch(company, data, created)
+        self.session.add(company)
+        self.session.flush()
+        self._attributes("company", company.id, tags, fields, created)
+        companies.reindex(self.session, company)
+        return created
+
+    def _attributes(
+        self, entity: str, entity_id: int, tags: list[str] | None, fields: dict | None, created
+    ) -> None:
+        if tags is not None and (tags or not created):
+            attributes.set_tags(self.session, entity, entity_id, tags)
+        if fields is not None and (fields or not created):
+            attributes.set_fields(self.session, entity, entity_id, fields, replace=True)
+
+    # -- customers -------------------------------------------------------------------------
+
+    def customer(self, data: dict) -> bool:
+        record_id, customer = self._existing(Customer, data)
+        created = customer is None
+        if created:
+            if "name" not in data:
+                raise InvalidInput("a new customer needs a 'name'")
+            customer = self._new(Customer, record_id, name="")
+        if "name" in data:
+            customer.name = validate.name(nd.text(data["name"], "name"))
+        given, company = self._link(data, "company", Company, refs.company)
+        if given:
+            customer.company_id = company.id if company else None
+        for key in ("title", "owner", "notes"):
+            if key in data:
+                setattr(customer, key, nd.optional_text(data[key], key))
+
+        def current(loader):
+            if created:
+                return []
+            return loader(self.session, [customer.id]).get(customer.id, [])
+
+        emails = nd.primary_first(
+            data, "email", "emails", validate.email, lambda: current(attributes.load_emails)
+        )
+        phones = nd.primary_first(
+            data, "phone", "phones", validate.phone, lambda: current(attributes.load_phones)
+        )
+        tags = nd.tags(data["tags"]) if "tags" in data else None
+        fields = nd.fields(data["fields"]) if "fields" in data else None
+        self._stamp(customer, data, "created_at", nullable=False)
+        self._stamp(customer, data, "deleted_at", nullable=True)
+        self._touch(customer, data, created)
+        self.session.add(customer)
+        self.session.flush()
+        if emails is not None and (emails or not created):
+            attributes.set_emails(self.session, customer.id, emails)
+        if phones is not None and (phones or not created):
+            attributes.set_phones(self.session, customer.id, phones)
+        self._attributes("customer", customer.id, tags, fields, created)
+        self.session.flush()
+        customers.reindex(self.session, customer)
+        return created
+
+    # -- deals -----------------------------------------------------------------------------
+
+    def deal(self, data: dict) -> bool:
+        record_id, deal = self._existing(Deal, data)
+        created = deal is None
+        session = self.session
+        if created and "title" not in data:
+            raise InvalidInput("a new deal needs a 'title'")
+
+        given, person = self._link(data, "customer", Customer, refs.customer)
+        if given and person is None:
+            raise InvalidInput("a deal needs a customer")
+        if created and not given:
+            raise InvalidInput("a new deal needs a 'customer_id' or a 'customer' REF")
+        company_given, company = self._link(data, "company", Company, refs.company)
+
+        pipeline = self._deal_pipeline(data)
+        stage = self._deal_stage(data, pipeline, deal)
+        if pipeline is None and stage is not None:
+            pipeline = self._get(Pipeline, stage.pipeline_id, "pipeline")
+        if pipeline is None:
+            pipeline = (
+                refs.pipeline(session, None)
+                if created
+                else self._get(Pipeline, deal.pipeline_id, "pipeline")
+            )
+        if stage is None and (created or pipeline.id != deal.pipeline_id):
+            stage = deals.first_stage(session, pipeline.id)
+        if stage is not None and stage.pipeline_id != pipeline.id:
+            raise InvalidInput(f"stage {stage.name} is not in pipeline {pipeline.name}")
+
+        old_currency = money.DEFAULT_CURRENCY if created else deal.currency
+        currency = (
+            money.parse_currency(nd.text(data["currency"], "currency"))
+            if "currency" in data
+            else old_currency
+        )
+        value_minor = None
+        if "value" in data:
+            value_minor = self._value(data["value"], currency)
+        elif not created and currency != old_currency:
+            # A new currency keeps the amount in major units, not the count of minor units.
+            value_minor = money.to_minor(money.to_major(deal.value_minor, old_currency), currency)
+        title = validate.name(nd.text(data["title"], "title"), "title") if "title" in data else None
+        lost_reason = (
+            nd.optional_text(data["lost_reason"], "lost_reason") if "lost_reason" in data else None
+        )
+        tags = nd.tags(data["tags"]) if "tags" in data else None
+        fields = nd.fields(data["fields"]) if "fields" in data else None
+
+        if created:
+            deal = self._new(
+                Deal,
+                record_id,
+                title=title,
+                customer_id=person.id,
+                company_id=person.company_id,
+                pipeline_id=pipeline.id,
+                stage_id=stage.id,
+                value_minor=value_minor or 0,
+                currency=currency,
+                lost_reason=lost_reason,
+            )
+            deal.created_at = (
+                nd.when(data["created_at"], "created_at") if "created_at" in data else utcnow()
+            )
+            deal.updated_at = deal.stage_changed_at = deal.created_at
+            deal.closed_at = deal.created_at if stage.kind != "open" else None
+            moved = False
+        else:
+            before = {
+                key: getattr(deal, key) for key in ("stage_changed_at", "closed_at", "updated_at")
+            }
+            if title is not None:
+                deal.title = title
+            if given:
+                deal.customer_id = person.id
+                if not company_given:
+                    deal.company_id = person.company_id
+            if value_minor is not None:
+                deal.value_minor = value_minor
+            deal.currency = currency
+            moved = stage is not None and stage.id != deal.stage_id
+            if "lost_reason" in data and not moved:
+                deal.lost_reason = lost_reason
+            self._stamp(deal, data, "created_at", nullable=False)
+        if company_given:
+            deal.company_id = company.id if company else None
+        if "close_date" in data:
+            deal.close_date = nd.day(data["close_date"], "close_date")
+        if "owner" in data:
+            deal.owner = nd.optional_text(data["owner"], "owner")
+        self._stamp(deal, data, "deleted_at", nullable=True)
+
+        if moved:
+            if stage.kind == "lost" and not (lost_reason or deal.lost_reason):
+                raise InvalidInput(f"moving deal {deal.id} to {stage.name} needs a 'lost_reason'")
+            deal.pipeline_id = pipeline.id
+            deals.move_to(session, deal, stage, reason=lost_reason)
+            # The move stamps its own times; the line's win only where it changes them
+            # (a stale copy from an earlier export must not undo the move).
+            for key, old in before.items():
+                if key in data:
+                    reader = nd.optional_when if key == "closed_at" else nd.when
+                    wanted = reader(data[key], key)
+                    if wanted != old:
+                        setattr(deal, key, wanted)
+        else:
+            self._stamp(deal, data, "stage_changed_at", nullable=False)
+            self._stamp(deal, data, "closed_at", nullable=True)
+            self._touch(deal, data, created)
+        session.add(deal)
+        session.flush()
+        self._attributes("deal", deal.id, tags, fields, created)
+        deals.reindex(session, deal)
+        return created
+
+    def _value(self, value: object, currency: str) -> int:
+        if value is None or isinstance(value, bool | list | dict):
+            raise InvalidInput(f"field 'value' must be a number, not {nd.show_value(value)}")
+        return money.to_minor(value, currency)
+
+    def _deal_pipeline(self, data: dict) -> Pipeline | None:
+        if data.get("pipeline_id") is not None:
+            return self._get(Pipeline, nd.record_id(data["pipeline_id"], "pipeline_id"), "pipeline")
+        if data.get("pipeline") is not None:
+            ref = data["pipeline"]
+            ref = str(ref) if isinstance(ref, int) and not isinstance(ref, bool) else ref
+            return refs.pipeline(self.session, nd.text(ref, "pipeline"))
+        return None
+
+    def _deal_stage(self, data: dict, pipeline: Pipeline | None, deal: Deal | None):
+        if data.get("stage_id") is not None:
+            return self._get(Stage, nd.record_id(data["stage_id"], "stage_id"), "stage")
+        if data.get("stage") is not None:
+            pipeline_id = (
+                pipeline.id
+                if pipeline is not None
+                else deal.pipeline_id
+                if deal is not None
+                else refs.pipeline(self.session, None).id
+            )
+            return refs.stage(self.session, pipeline_id, nd.text(data["stage"], "stage"))
+        return None
+
+    # -- stage changes ---------------------------------------------------------------------
+
+    def stage_change(self, data: dict) -> bool:
+        record_id, change = self._existing(StageChange, data)
+        created = change is None
+        given, deal = self._link(data, "deal", Deal, refs.deal)
+        if given and deal is None:
+            raise InvalidInput("a stage change needs a deal")
+        if created:
+            if not given:
+                raise InvalidInput("a new stage change needs a 'deal_id' or a 'deal' REF")
+            change = self._new(StageChange, record_id, deal_id=deal.id, to_stage_id=0)
+            change.by = self.user
+        elif deal is not None:
+            change.deal_id = deal.id
+        owner = deal if deal is not None else self._get(Deal, change.deal_id, "deal")
+        for end in ("from", "to"):
+            id_key, name_key = f"{end}_stage_id", f"{end}_stage"
+            if id_key in data:
+                value = data[id_key]
+                stage = (
+                    None
+                    if value is None
+                    else self._get(Stage, nd.record_id(value, id_key), "stage")
+                )
+            elif data.get(name_key) is not None:
+                stage = refs.stage(
+                    self.session, owner.pipeline_id, nd.text(data[name_key], name_key)
+                )
+            elif name_key in data and end == "from":
+                stage = None
+            else:
+                if created and end == "to":
+                    raise InvalidInput("a new stage change needs a 'to_stage_id' or 'to_stage'")
+                continue
+            if stage is None and end == "to":
+                raise InvalidInput("field 'to_stage_id' cannot be null")
+            setattr(change, id_key, stage.id if stage else None)
+        self._stamp(change, data, "at", nullable=False)
+        if "by" in data:
+            change.by = nd.optional_text(data["by"], "by")
+        self.session.add(change)
+        return created
+
+    # -- interactions ----------------------------------------------------------------------
+
+    def interaction(self, data: dict) -> bool:
+        record_id, interaction = self._existing(Interaction, data)
+        created = interaction is None
+        given, person = self._link(data, "customer", Customer, refs.customer)
+        if given and person is None:
+            raise InvalidInput("an interaction needs a customer")
+        deal_given, deal = self._link(data, "deal", Deal, refs.deal)
+        if created:
+            if "channel" not in data:
+                raise InvalidInput(f"a new interaction needs a 'channel' ({', '.join(CHANNELS)})")
+            if person is None:
+                if deal is None:
+                    raise InvalidInput("a new interaction needs a 'customer_id' or 'customer' REF")
+                person = self._get(Customer, deal.customer_id, "customer")
+            interaction = self._new(Interaction, record_id, customer_id=person.id, channel="")
+            interaction.by = self.user
+        elif person is not None:
+            interaction.customer_id = person.id
+        if deal_given:
+            interaction.deal_id = deal.id if deal else None
+        if "channel" in data:
+            interaction.channel = validate.channel(nd.text(data["channel"], "channel"))
+        if "direction" in data:
+            interaction.direction = validate.direction(nd.text(data["direction"], "direction"))
+        if "summary" in data:
+            interaction.summary = nd.optional_text(data["summary"], "summary")
+        if "body" in data:
+            body = None if data["body"] is None else nd.text(data["body"], "body")
+            interaction.body = body if body and body.strip() else None
+        if "by" in data:
+            interaction.by = nd.optional_text(data["by"], "by")
+        self._stamp(interaction, data, "occurred_at", nullable=False)
+        self._stamp(interaction, data, "created_at", nullable=False)
+        self.session.add(interaction)
+        self.session.flush()
+        search_index.index(
+            self.session, "interaction", interaction.id, interaction.summary, [interaction.body]
+        )
+        return created
+
+    # -- reminders -------------------------------------------------------------------------
+
+    def reminder(self, data: dict) -> bool:
+        record_id, reminder = self._existing(Reminder, data)
+        created = reminder is None
+        customer_given, person = self._link(data, "customer", Customer, refs.customer)
+        deal_given, deal = self._link(data, "deal", Deal, refs.deal)
+        if created:
+            if "due_at" not in data:
+                raise InvalidInput("a new reminder needs a 'due_at'")
+            if person is None and deal is None:
+                raise InvalidInput("a new reminder needs a customer or a deal")
+            reminder = self._new(
+                Reminder,
+                record_id,
+                customer_id=person.id if person else None,
+                due_at=nd.when(data["due_at"], "due_at"),
+            )
+            if not customer_given and deal is not None:
+                reminder.customer_id = deal.customer_id
+            reminder.by = self.user
+        elif customer_given:
+            reminder.customer_id = person.id if person else None
+        if deal_given:
+            reminder.deal_id = deal.id if deal else None
+        if reminder.customer_id is None and reminder.deal_id is None:
+            raise InvalidInput("a reminder needs a customer or a deal")
+        if "text" in data:
+            reminder.text = nd.optional_text(data["text"], "text")
+        if "snooze_count" in data:
+            reminder.snooze_count = validate.non_negative_int(
+                nd.whole(data["snooze_count"], "snooze_count"), "snooze count"
+            )
+        if "by" in data:
+            reminder.by = nd.optional_text(data["by"], "by")
+        self._stamp(reminder, data, "due_at", nullable=False)
+        self._stamp(reminder, data, "done_at", nullable=True)
+        self._stamp(reminder, data, "created_at", nullable=False)
+        self.session.add(reminder)
+        self.session.flush()
+        search_index.index(self.session, "reminder", reminder.id, reminder.text, [])
+        return created

@@ -1,0 +1,712 @@
+"""Export and import as NDJSON (crmcli.transfer): exact round trips, upserts, REF links,
+all-or-nothing imports and errors that name their line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import func, select
+
+from crmcli import transfer
+from crmcli.db import Store, open_store
+from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound
+from crmcli.models import (
+    Customer,
+    CustomerEmail,
+    Deal,
+    Interaction,
+    Pipeline,
+    Reminder,
+    Stage,
+    StageChange,
+)
+from crmcli.services import (
+    companies,
+    customers,
+    deals,
+    interactions,
+    pipelines,
+    reminders,
+    search,
+)
+
+USER = "alice"
+
+
+@pytest.fixture(autouse=True)
+def acting_user(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CRM_USER", USER)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated database, copied for each store: a migration costs ~0.3 s, a copy ~1 ms."""
+    path = tmp_path_factory.mktemp("template") / "crm.db"
+    opened = open_store(str(path))
+    opened.dispose()
+    return path
+
+
+def fresh_store(template: Path, folder: Path, name: str = "crm.db") -> Store:
+    """A store opened on a copy of `template` (a migrated, maybe filled, database)."""
+    target = folder / name
+    shutil.copyfile(template, target)
+    return open_store(str(target))
+
+
+@pytest.fixture
+def new_store(template: Path, tmp_path: Path) -> Iterator[Callable[..., Store]]:
+    opened: list[Store] = []
+
+    def make(name: str = "crm.db", source: Path = template) -> Store:
+        store = fresh_store(source, tmp_path, name)
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.dispose()
+
+
+@pytest.fixture
+def store(new_store) -> Store:
+    return new_store("main.db")
+
+
+@pytest.fixture(scope="module")
+def varied_template(template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The varied database of `build_varied`, built once per module and copied per test."""
+    folder = tmp_path_factory.mktemp("varied")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CRM_USER", USER)
+        built = fresh_store(template, folder)
+        try:
+            build_varied(built)
+        finally:
+            built.dispose()
+    return folder / "crm.db"
+
+
+@pytest.fixture
+def varied(varied_template: Path, new_store) -> Store:
+    return new_store("varied.db", varied_template)
+
+
+def export_lines(store: Store, types=None, **kwargs) -> list[str]:
+    with store.read() as session:
+        return [json.dumps(r) for r in transfer.export_records(session, types, **kwargs)]
+
+
+def run_import(store: Store, lines) -> transfer.ImportReport:
+    if isinstance(lines, str):
+        lines = lines.splitlines()
+    with store.write() as session:
+        return transfer.import_lines(session, lines)
+
+
+def line(**record) -> str:
+    return json.dumps(record)
+
+
+def count(store: Store, model) -> int:
+    with store.read() as session:
+        return session.exec(select(func.count()).select_from(model)).one()
+
+
+def build_varied(store: Store) -> None:
+    """A database touching every kind of record and most of their states."""
+    future = datetime.now(UTC) + timedelta(days=3)
+    with store.write() as s:
+        companies.add(
+            s,
+            "Acme Corp",
+            domain="Acme.com",
+            industry="Tools",
+            tags=["b2b", "key"],
+            fields={"employees": 250, "rating": 4.5},
+            notes="Anvils.\nRoad runners.",
+        )
+        companies.add(s, "Globex", owner="bob")
+        gone = companies.add(s, "Initech")
+        companies.remove(s, str(gone.id))
+        customers.add(
+            s,
+            "Ada Lovelace",
+            emails=["ada@acme.com", "ada@home.org", "countess@lovelace.uk"],
+            phones=["+44 20 7946 0000", "555-0100"],
+            company="Acme",
+            title="Analyst",
+            tags=["vip", "math", "early-adopter"],
+            owner="alice",
+            fields={
+                "age": 36,
+                "income": 52000.75,
+                "ratio": 2.0,
+                "payment_method": "card",
+                "subscribed": True,
+                "zip": "007",
+            },
+            notes="Prefers letters. ✉️\nAsk about the engine.",
+        )
+        customers.add(s, "Grace Hopper", emails=["grace@navy.mil"], company="Globex")
+        customers.add(s, "Zoë Ünïcode", tags=["intl"], fields={"city": "Zürich"})
+        customers.add(s, "Charles Babbage", emails=["charles@engine.org"])
+        customers.remove(s, "charles@engine.org")
+        pipelines.add(s, "Renewals", ["Due:30:open:10", "Renewed:100", "Churned:0"])
+
+        d1 = deals.add(
+            s, "Engine analysis", customer="ada@acme.com", value="12000.50", currency="EUR"
+        )
+        deals.move(s, d1, "Qualified")
+        deals.move(s, d1, "Proposal")
+        d2 = deals.add(
+            s,
+            "Navy compilers",
+            customer="Grace",
+            value="999999.99",
+            close=date(2026, 12, 31),
+            tags=["gov"],
+            fields={"priority": 1},
+        )
+        deals.won(s, d2)
+        d3 = deals.add(s, "Yen deal", customer="Zoë", value="1500000", currency="JPY")
+        deals.lost(s, d3, "Budget cut\nuntil next year")
+        deals.add(s, "Dinar deal", customer="Ada", value="12.345", currency="KWD", stage="Lead")
+        d5 = deals.add(s, "Support renewal", customer="Grace", pipeline="Renewals", value="300")
+        deals.move(s, d5, "Renewed")
+        d6 = deals.add(s, "Old deal", customer="Ada", value="1")
+        deals.remove(s, str(d6.id))
+
+        at = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+        interactions.log(
+            s,
+            "Ada",
+            "email",
+            "Sent the proposal",
+            body="Dear Ada,\n\nPlease find attached… ñ 中文 🚀\n-- \nAlice",
+            at=at,
+            deal="Engine",
+        )
+        interactions.log(s, "Grace", "call", "Intro call", direction="in", at=at)
+        interactions.log(s, "Zoë", "meeting", "Coffee in Zürich", body="Talked\r\nabout stuff")
+        interactions.log(s, "Ada", "sms", None)
+        logged = interactions.log(
+            s, "Grace", "questionnaire", "NPS survey", remind_at=future, remind_text="Read answers"
+        )
+        assert logged.reminder is not None
+        r1 = reminders.add(s, "Ada", future, "Call back about the engine")
+        reminders.add(s, None, future + timedelta(hours=5), "Check renewal", deal="Support")
+        r3 = reminders.add(s, "Zoë", future, "Send brochure")
+        reminders.done(s, [str(r3.id)])
+        reminders.snooze(s, str(r1.id), future + timedelta(days=2))
+        reminders.snooze(s, str(r1.id), future + timedelta(days=4))
+        # A pipeline date that differs from the fresh database's, to see it travel too.
+        s.get(Pipeline, 1).created_at = datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+# --- export -----------------------------------------------------------------------------
+
+
+def test_export_order_types_and_record_shape(varied):
+    with varied.read() as session:
+        records = list(transfer.export_records(session))
+    kinds = [r["type"] for r in records]
+    assert kinds == sorted(kinds, key=transfer.TYPES.index)
+    assert set(kinds) == set(transfer.TYPES)
+    for kind in transfer.TYPES:
+        ids = [r["id"] for r in records if r["type"] == kind]
+        assert ids == sorted(ids)
+    assert all(next(iter(r)) == "type" for r in records)
+    # Soft-deleted records are exported too.
+    deleted = [r for r in records if r.get("deleted_at")]
+    assert {(r["type"], r.get("name") or r.get("title")) for r in deleted} == {
+        ("company", "Initech"),
+        ("customer", "Charles Babbage"),
+        ("deal", "Old deal"),
+    }
+    ada = next(r for r in records if r["type"] == "customer" and r["name"] == "Ada Lovelace")
+    assert ada["email"] == "ada@acme.com"
+    assert ada["emails"] == ["ada@acme.com", "ada@home.org", "countess@lovelace.uk"]
+    assert ada["fields"]["income"] == 52000.75
+
+
+def test_known_keys_are_exactly_the_exported_keys(varied):
+    with varied.read() as session:
+        for record in transfer.export_records(session):
+            assert set(record) == transfer.KNOWN_KEYS[record["type"]], record["type"]
+
+
+def test_export_pagination_and_type_filter(varied):
+    everything = export_lines(varied)
+    assert export_lines(varied, batch=2) == everything
+    assert export_lines(varied, batch=1) == everything
+    only = export_lines(varied, ["reminder", "customer"])
+    assert only == [x for x in everything if json.loads(x)["type"] in ("customer", "reminder")]
+    assert json.loads(only[0])["type"] == "customer"  # TYPES order, not given
+
+
+def test_export_unknown_type_lists_the_types(store):
+    with store.read() as session, pytest.raises(InvalidInput) as caught:
+        list(transfer.export_records(session, ["person"]))
+    assert "person" in str(caught.value)
+    assert "stage_change" in str(caught.value)
+
+
+# --- round trips ------------------------------------------------------------------------
+
+
+def test_round_trip_into_an_empty_database_is_identical(varied, new_store):
+    first = export_lines(varied)
+    target = new_store("target.db")
+    report = run_import(target, first)
+    assert export_lines(target) == first
+
+    expected_created = {kind: 0 for kind in transfer.TYPES}
+    for text in first:
+        expected_created[json.loads(text)["type"]] += 1
+    expected_created["pipeline"] -= 1  # the fresh database already holds pipeline 1
+    assert report.created == expected_created
+    assert report.updated == {**dict.fromkeys(transfer.TYPES, 0), "pipeline": 1}
+    assert report.total_created == len(first) - 1
+    assert report.summary() == f"{len(first) - 1} created, 1 updated"
+
+
+def test_reimport_into_the_same_database_updates_and_changes_nothing(varied):
+    first = export_lines(varied)
+    changes_before = count(varied, StageChange)
+    report = run_import(varied, first)
+    assert report.total_created == 0
+    assert report.total_updated == len(first)
+    assert export_lines(varied) == first
+    assert count(varied, StageChange) == changes_before
+
+
+def test_blank_lines_are_skipped(varied, new_store):
+    first = export_lines(varied)
+    target = new_store("target.db")
+    padded = ["", "   "] + [x + "\n" for x in first] + ["\n"]
+    run_import(target, padded)
+    assert export_lines(target) == first
+
+
+def test_imported_records_are_found_by_full_text_search(varied, new_store):
+    target = new_store("target.db")
+    run_import(target, export_lines(varied))
+    with target.read() as session:
+        found = {(r["type"], r["id"]) for r in search.search(session, "lovelace")}
+        assert ("customer", 1) in found
+        assert [r["type"] for r in search.search(session, "anvils")] == ["company"]
+        assert [r["type"] for r in search.search(session, "compilers")] == ["deal"]
+        hits = search.search(session, "中文")
+        assert [r["type"] for r in hits] == ["interaction"]
+        assert [r["type"] for r in search.search(session, "brochure")] == ["reminder"]
+
+
+# --- upserts ----------------------------------------------------------------------------
+
+
+def test_update_by_id_changes_only_the_given_fields(varied):
+    before = {json.loads(x)["id"]: json.loads(x) for x in export_lines(varied, ["customer"])}
+    report = run_import(varied, [line(type="customer", id=1, title="Countess", tags=["poet"])])
+    assert report.updated["customer"] == 1 and report.total_created == 0
+    after = {json.loads(x)["id"]: json.loads(x) for x in export_lines(varied, ["customer"])}
+    changed = {k for k in after[1] if after[1][k] != before[1][k]}
+    assert changed == {"title", "tags", "updated_at"}
+    assert after[1]["tags"] == ["poet"]
+    assert after[2] == before[2]
+
+
+def test_create_with_and_without_id(store):
+    report = run_import(
+        store,
+        [
+            line(type="company", id=40, name="Umbrella", domain="UMBRELLA.com"),
+            line(type="customer", name="New Person", company_id=40, email="NEW@example.com"),
+            line(type="customer", id=77, name="Fixed Id"),
+        ],
+    )
+    assert report.created == {**dict.fromkeys(transfer.TYPES, 0), "company": 1, "customer": 2}
+    records = [json.loads(x) for x in export_lines(store, ["company", "customer"])]
+    company = records[0]
+    assert (company["id"], company["domain"]) == (40, "umbrella.com")
+    person = next(r for r in records if r["name"] == "New Person")
+    assert person["company"] == "Umbrella"
+    assert person["emails"] == ["new@example.com"]
+    assert any(r["id"] == 77 for r in records)
+
+
+def test_links_by_ref_email_and_name(varied):
+    report = run_import(
+        varied,
+        [
+            line(type="customer", name="Ref Person", company="globex", emails=["ref@x.io"]),
+            line(type="deal", title="Ref deal", customer="ref@x.io", stage="qualified", value=5),
+            line(type="interaction", customer="Ref Person", deal="Ref deal", channel="Chat"),
+            line(type="reminder", deal="Ref deal", due_at="2027-01-05T09:00:00Z", text="Ping"),
+            line(type="stage_change", deal="Ref deal", from_stage="Qualified", to_stage="Won"),
+        ],
+    )
+    assert report.total_created == 5
+    with varied.read() as session:
+        person = session.exec(select(Customer).where(Customer.name == "Ref Person")).one()
+        deal = session.exec(select(Deal).where(Deal.title == "Ref deal")).one()
+        assert deal.customer_id == person.id
+        assert deal.company_id == person.company_id == 2  # Globex, from the customer
+        assert session.get(Stage, deal.stage_id).name == "Qualified"
+        assert deal.value_minor == 500
+        note = session.exec(select(Interaction).where(Interaction.deal_id == deal.id)).one()
+        assert (note.customer_id, note.channel, note.by) == (person.id, "chat", USER)
+        reminder = session.exec(select(Reminder).where(Reminder.deal_id == deal.id)).one()
+        assert reminder.customer_id == person.id  # a deal brings its customer
+        change = session.exec(select(StageChange).where(StageChange.deal_id == deal.id)).one()
+        assert (change.from_stage_id, change.to_stage_id, change.by) == (2, 5, USER)
+
+
+def test_created_deal_gets_no_automatic_stage_change(varied):
+    before = count(varied, StageChange)
+    run_import(varied, [line(type="deal", title="Quiet", customer_id=1, stage_id=3)])
+    assert count(varied, StageChange) == before
+
+
+def test_updated_deal_moving_stage_is_recorded(varied):
+    deal = json.loads(export_lines(varied, ["deal"])[0])
+    assert deal["stage"] == "Proposal"
+    # A stale copy from an export, with only the stage changed: the move stamps new times.
+    moved = {**deal, "stage_id": 5, "stage": "Won"}
+    run_import(varied, [json.dumps(moved)])
+    with varied.read() as session:
+        row = session.get(Deal, deal["id"])
+        assert row.stage_id == 5
+        assert row.closed_at is not None
+        assert row.stage_changed_at > datetime.fromisoformat(deal["stage_changed_at"])
+        last = session.exec(
+            select(StageChange)
+            .where(StageChange.deal_id == deal["id"])
+            .order_by(StageChange.id.desc())
+        ).first()
+        assert (last.from_stage_id, last.to_stage_id, last.by) == (3, 5, USER)
+
+
+def test_moving_to_lost_needs_a_reason(varied):
+    with pytest.raises(InvalidInput, match=r"^line 1: .*reason"):
+        run_import(varied, [line(type="deal", id=1, stage="Lost")])
+    run_import(varied, [line(type="deal", id=1, stage="Lost", lost_reason="Too slow")])
+    deal = json.loads(export_lines(varied, ["deal"])[0])
+    assert (deal["stage"], deal["status"], deal["lost_reason"]) == ("Lost", "lost", "Too slow")
+
+
+def test_changing_currency_keeps_the_amount(varied):
+    run_import(varied, [line(type="deal", id=1, currency="JPY", value=1500)])
+    run_import(varied, [line(type="deal", id=5, currency="jpy")])  # was 300 USD
+    deals_ = {json.loads(x)["id"]: json.loads(x) for x in export_lines(varied, ["deal"])}
+    assert (deals_[1]["value"], deals_[1]["currency"]) == (1500, "JPY")
+    assert (deals_[5]["value"], deals_[5]["currency"]) == (300, "JPY")
+    with pytest.raises(InvalidInput, match=r"^line 1: .*decimal places"):
+        run_import(varied, [line(type="deal", id=4, currency="USD")])  # 12.345 KWD
+
+
+def test_customer_email_and_emails(store):
+    run_import(
+        store,
+        [
+            line(type="customer", id=1, name="Only Primary", email="one@x.com"),
+            line(type="customer", id=2, name="Only List", emails=["b@x.com", "a@x.com"]),
+            line(
+                type="customer", id=3, name="Both", email="p@x.com", emails=["q@x.com", "p@x.com"]
+            ),
+            line(type="customer", id=4, name="Phones", phone="555-0101", phones=["555-0102"]),
+        ],
+    )
+
+    def emails() -> dict[int, list[str]]:
+        return {
+            json.loads(x)["id"]: json.loads(x)["emails"] for x in export_lines(store, ["customer"])
+        }
+
+    assert emails() == {
+        1: ["one@x.com"],
+        2: ["b@x.com", "a@x.com"],
+        3: ["p@x.com", "q@x.com"],
+        4: [],
+    }
+    phones = [json.loads(x)["phones"] for x in export_lines(store, ["customer"])]
+    assert phones[3] == ["555-0101", "555-0102"]
+
+    # On an update, `email` alone makes that address primary and keeps the others ...
+    run_import(store, [line(type="customer", id=2, email="a@x.com")])
+    run_import(store, [line(type="customer", id=1, email="extra@x.com")])
+    # ... while `emails` is the whole list, and `email: null` alone changes nothing.
+    run_import(store, [line(type="customer", id=3, emails=["r@x.com"])])
+    run_import(store, [line(type="customer", id=2, email=None)])
+    assert emails() == {
+        1: ["extra@x.com", "one@x.com"],
+        2: ["a@x.com", "b@x.com"],
+        3: ["r@x.com"],
+        4: [],
+    }
+
+
+def test_email_taken_by_another_customer_is_a_conflict(varied):
+    with pytest.raises(Conflict, match=r"^line 2: email grace@navy.mil already belongs"):
+        run_import(
+            varied,
+            [
+                line(type="customer", name="Fine"),
+                line(type="customer", name="Thief", emails=["Grace@Navy.mil"]),
+            ],
+        )
+
+
+def test_pipeline_stages_are_upserted_by_id(store):
+    run_import(
+        store,
+        [
+            line(
+                type="pipeline",
+                id=1,
+                stages=[
+                    {"id": 1, "name": "Qualified", "probability": 15},
+                    {"id": 2, "name": "Lead"},  # a swap of two names
+                    {"name": "Demo", "probability": 40, "rotting_days": 7},
+                ],
+            ),
+            line(type="pipeline", name="Partners", stages=[{"name": "Talk", "probability": 20}]),
+        ],
+    )
+    records = [json.loads(x) for x in export_lines(store, ["pipeline"])]
+    sales, partners = records
+    assert [(s["id"], s["name"], s["probability"]) for s in sales["stages"][:2]] == [
+        (1, "Qualified", 15),
+        (2, "Lead", 25),
+    ]
+    demo = sales["stages"][-1]
+    assert (demo["name"], demo["position"], demo["kind"], demo["rotting_days"]) == (
+        "Demo",
+        7,
+        "open",
+        7,
+    )
+    assert partners["name"] == "Partners" and not partners["is_default"]
+    assert partners["stages"][0]["kind"] == "open"
+
+    run_import(store, [line(type="pipeline", id=partners["id"], is_default=True)])
+    defaults = [json.loads(x)["is_default"] for x in export_lines(store, ["pipeline"])]
+    assert defaults == [False, True]
+
+
+def test_dry_run_reports_and_writes_nothing(varied):
+    before = export_lines(varied)
+    with varied.write() as session:
+        report = transfer.import_lines(
+            session, [line(type="customer", name="Maybe"), line(type="customer", id=1, title="X")]
+        )
+        session.rollback()
+    assert report.summary() == "1 created, 1 updated"
+    assert export_lines(varied) == before
+
+
+# --- all or nothing, and errors naming their line ---------------------------------------
+
+
+def test_a_bad_line_writes_nothing(varied):
+    before = export_lines(varied)
+    customers_before = count(varied, Customer)
+    emails_before = count(varied, CustomerEmail)
+    bad = [
+        line(type="customer", name="Good One", emails=["good1@x.com"]),
+        line(type="customer", id=1, name="Renamed"),
+        line(type="customer", name="Bad", email="not-an-email"),
+        line(type="customer", name="Never reached"),
+    ]
+    with pytest.raises(InvalidInput, match=r"^line 3: invalid email 'not-an-email'"):
+        run_import(varied, bad)
+    assert count(varied, Customer) == customers_before
+    assert count(varied, CustomerEmail) == emails_before
+    assert export_lines(varied) == before
+    with varied.read() as session:
+        assert search.search(session, "good") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "pattern"),
+    [
+        ('{"type": "customer", "name": "x"', InvalidInput, r"^line 2: invalid JSON"),
+        ("[1, 2]", InvalidInput, r"^line 2: expected a JSON object"),
+        ('{"name": "x"}', InvalidInput, r"^line 2: missing field 'type'"),
+        ('{"type": "person"}', InvalidInput, r"^line 2: unknown type 'person': use one of"),
+        (
+            '{"type": "customer", "name": "x", "foo": 1}',
+            InvalidInput,
+            r"^line 2: unknown field 'foo' for customer",
+        ),
+        (
+            '{"type": "customer", "name": "x", "email": "nope"}',
+            InvalidInput,
+            r"^line 2: invalid email 'nope'",
+        ),
+        (
+            '{"type": "customer", "name": "x", "tags": ["no space"]}',
+            InvalidInput,
+            r"^line 2: invalid tag",
+        ),
+        (
+            '{"type": "customer", "name": "x", "fields": {"a": [1]}}',
+            InvalidInput,
+            r"^line 2: invalid value of custom field 'a'",
+        ),
+        ('{"type": "customer", "name": "  "}', InvalidInput, r"^line 2: name cannot be empty"),
+        (
+            '{"type": "customer", "name": "x", "created_at": "yesterday"}',
+            InvalidInput,
+            r"^line 2: field 'created_at'",
+        ),
+        (
+            '{"type": "customer", "name": "x", "company": "Nobody Inc"}',
+            NotFound,
+            r"^line 2: no company matches 'Nobody Inc'",
+        ),
+        (
+            '{"type": "customer", "name": "x", "company_id": 99}',
+            NotFound,
+            r"^line 2: no company with id 99",
+        ),
+        (
+            '{"type": "deal", "title": "t", "customer": "nobody@x.com"}',
+            NotFound,
+            r"^line 2: no customer has the email",
+        ),
+        (
+            '{"type": "deal", "title": "t", "customer_id": 1, "stage": "Limbo"}',
+            InvalidInput,
+            r"^line 2: unknown stage 'Limbo'",
+        ),
+        (
+            '{"type": "deal", "title": "t", "customer_id": 1, "value": -5}',
+            InvalidInput,
+            r"^line 2: invalid amount '-5': amounts cannot be negative",
+        ),
+        (
+            '{"type": "deal", "title": "t", "customer_id": 1, "value": 1.234}',
+            InvalidInput,
+            r"^line 2: invalid amount '1.234': USD has 2 decimal places",
+        ),
+        (
+            '{"type": "deal", "title": "t", "customer_id": 1, "value": NaN}',
+            InvalidInput,
+            r"^line 2: invalid JSON",
+        ),
+        (
+            '{"type": "deal", "title": "t", "customer_id": 1, "close_date": "soon"}',
+            InvalidInput,
+            r"^line 2: field 'close_date'",
+        ),
+        (
+            '{"type": "deal", "title": "t"}',
+            InvalidInput,
+            r"^line 2: a new deal needs a 'customer_id'",
+        ),
+        (
+            '{"type": "interaction", "customer_id": 1, "channel": "pigeon"}',
+            InvalidInput,
+            r"^line 2: unknown channel 'pigeon'",
+        ),
+        (
+            '{"type": "interaction", "customer_id": 1, "channel": "call", "direction": "up"}',
+            InvalidInput,
+            r"^line 2: invalid direction 'up'",
+        ),
+        (
+            '{"type": "reminder", "customer_id": 1, "due_at": "2027-01-01", "snooze_count": -1}',
+            InvalidInput,
+            r"^line 2: invalid snooze count",
+        ),
+        (
+            '{"type": "pipeline", "name": "Sales", "stages": [{"name": "A", "probability": 5}]}',
+            Conflict,
+            r"^line 2: a pipeline named Sales already exists",
+        ),
+        (
+            '{"type": "pipeline", "id": 1, "stages": [{"id": 1, "name": "Won"}]}',
+            InvalidInput,
+            r"^line 2: pipeline Sales already has a stage Won",
+        ),
+        (
+            '{"type": "customer", "id": 0, "name": "x"}',
+            InvalidInput,
+            r"^line 2: field 'id' must be an id",
+        ),
+        (
+            '{"type": "customer", "id": "7", "name": "x"}',
+            InvalidInput,
+            r"^line 2: field 'id' must be a whole number",
+        ),
+    ],
+)
+def test_errors_name_the_line(store, text, error, pattern):
+    first = line(type="customer", id=1, name="First", emails=["first@x.com"])
+    with pytest.raises(error, match=pattern):
+        run_import(store, [first, text])
+    assert count(store, Customer) == 0
+
+
+def test_ambiguous_ref_keeps_its_candidates(store):
+    run_import(
+        store, [line(type="customer", name="Ann Lee"), line(type="customer", name="Ann Ray")]
+    )
+    with pytest.raises(Ambiguous) as caught:
+        run_import(store, ["", line(type="deal", title="t", customer="ann")])
+    assert str(caught.value).startswith("line 2: 'ann' matches several customers")
+    assert len(caught.value.candidates) == 2
+
+
+# --- property: any customers survive export -> import -> export ----------------------------
+
+_word = st.text(st.characters(whitelist_categories=("L",)), min_size=1, max_size=8)
+_names = st.lists(_word, min_size=1, max_size=3).map(" ".join)
+_emails = st.from_regex(r"[a-z0-9][a-z0-9._+-]{0,8}@[a-z0-9-]{1,8}\.[a-z]{2,4}", fullmatch=True)
+_tags = st.from_regex(r"[a-z0-9_][a-z0-9_./-]{0,8}", fullmatch=True)
+_field_values = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cs",)), max_size=12),
+    st.integers(min_value=-(2**53), max_value=2**53),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+)
+_fields = st.dictionaries(
+    st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True), _field_values, max_size=4
+)
+_people = st.lists(
+    st.tuples(_names, st.integers(0, 3), st.lists(_tags, max_size=3), _fields),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(people=_people, addresses=st.lists(_emails, unique=True, max_size=9))
+def test_customers_round_trip_property(template, people, addresses):
+    with tempfile.TemporaryDirectory() as folder:
+        source = fresh_store(template, Path(folder), "source.db")
+        target = fresh_store(template, Path(folder), "target.db")
+        try:
+            pool = iter(addresses)
+            with source.write() as session:
+                for name, how_many, tags, fields in people:
+                    mails = [m for _, m in zip(range(how_many), pool, strict=False)]
+                    customers.add(session, name, emails=mails, tags=tags, fields=fields)
+            first = export_lines(source)
+            report = run_import(target, first)
+            assert report.created["customer"] == len(people)
+            assert export_lines(target) == first
+        finally:
+            source.dispose()
+            target.dispose()
