@@ -53,7 +53,7 @@ def add(
     context.created("company", record, record["name"], columns.COMPANY_DETAIL, fmt, as_json)
 
 
-@app.command("list")
+@app.command("list", cls=opt.FilterCommand)
 def list_(
     terms: opt.Filter = None,
     limit: opt.Limit = opt.DEFAULT_LIMIT,

@@ -67,7 +67,7 @@ def add(
     context.created("customer", record, record["name"], columns.CUSTOMER_DETAIL, fmt, as_json)
 
 
-@app.command("list")
+@app.command("list", cls=opt.FilterCommand)
 def list_(
     terms: opt.Filter = None,
     limit: opt.Limit = opt.DEFAULT_LIMIT,

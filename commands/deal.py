@@ -77,7 +77,7 @@ def add(
     context.created("deal", record, record["title"], columns.DEAL_DETAIL, fmt, as_json)
 
 
-@app.command("list")
+@app.command("list", cls=opt.FilterCommand)
 def list_(
     terms: opt.Filter = None,
     limit: opt.Limit = opt.DEFAULT_LIMIT,

@@ -77,7 +77,7 @@ def log(
         typer.echo(str(record["id"]))
 
 
-@app.command("list")
+@app.command("list", cls=opt.FilterCommand)
 def list_(
     terms: opt.Filter = None,
     limit: opt.Limit = opt.DEFAULT_LIMIT,

@@ -28,6 +28,8 @@ from crmcli.commands import (
     tui,
 )
 from crmcli.commands.context import GLOBALS
+from crmcli.commands.options import FilterCommand
+from typer._click.exceptions import ClickException, NoArgsIsHelpError  # not re-exported by typer
 from typer.core import TyperGroup
 
 import crmcli
@@ -38,6 +40,30 @@ EXIT_INTERNAL = 1
 
 class CrmGroup(TyperGroup):
     """The root group: turns errors into one line on stderr and the documented exit code."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Click's usage errors as one `crm: error:` line too, not a boxed usage screen."""
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except NoArgsIsHelpError as error:
+            typer.echo(error.ctx.get_help() if error.ctx else str(error))
+            code = 0
+        except ClickException as error:
+            hint = (
+                f" (see '{error.ctx.command_path} --help')" if getattr(error, "ctx", None) else ""
+            )
+            typer.echo(f"crm: error: {error.format_message()}{hint}", err=True)
+            code = error.exit_code
+        except typer.Abort:
+            typer.echo("crm: aborted", err=True)
+            code = 1
+        else:
+            if not standalone_mode:
+                return result
+            code = result if isinstance(result, int) else 0
+        if not standalone_mode:
+            return code
+        sys.exit(code)
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -149,7 +175,7 @@ app.add_typer(database.app, name="db", help="The database: path, upgrade, check,
 app.command("log")(interaction.log)
 app.command("timeline")(interaction.timeline)
 app.command("inbox")(remind.inbox)
-app.command("search")(search.search)
+app.command("search", cls=FilterCommand)(search.search)
 app.command("export")(transfer.export)
 app.command("import")(transfer.import_)
 app.command("schema")(schema.schema)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import re
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 FORMAT_HELP = "Output format: table, tsv, json, ndjson, csv or ids (default: table on a terminal, tsv when piped)."
 
@@ -47,3 +49,28 @@ Owner = Annotated[str | None, typer.Option("--owner", help="Who owns the record.
 Deleted = Annotated[bool, typer.Option("--deleted", help="List deleted records instead.")]
 
 DEFAULT_LIMIT = 100
+
+
+# A negated filter term (`-tag:churned`, `-value>5000`) starts with "-" like a short option.
+_NEGATED_TERM = re.compile(r"^-[A-Za-z_][A-Za-z0-9_.]*(:|=|!=|>=|<=|>|<).")
+
+
+class FilterCommand(TyperCommand):
+    """A command taking filter terms: `-FIELD:VALUE` is a negated term, never an option.
+
+    Such words are moved behind a `--` before Click parses the line, so they reach the
+    FILTER argument whatever options surround them (their order does not matter: terms
+    are ANDed).
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if "--" in args:
+            cut = args.index("--")
+            head, tail = args[:cut], args[cut + 1 :]
+        else:
+            head, tail = args, []
+        terms = [arg for arg in head if _NEGATED_TERM.match(arg)]
+        if terms:
+            head = [arg for arg in head if not _NEGATED_TERM.match(arg)]
+            args = [*head, "--", *terms, *tail]
+        return super().parse_args(ctx, args)

@@ -59,7 +59,7 @@ def _list(
     context.show_records(records, columns.REMINDER, fmt, as_json, limit=limit, empty_message=empty)
 
 
-@app.command("list")
+@app.command("list", cls=opt.FilterCommand)
 def list_(
     terms: opt.Filter = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue reminders.")] = False,

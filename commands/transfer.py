@@ -26,9 +26,9 @@ def export(
 ) -> None:
     """Write every record (or --type T) with a `type` field; `crm import` reads it back."""
     from crmcli.commands import output
-    from crmcli.transfer import export_records
 
     from crmcli.errors import InvalidInput
+    from crmcli.transfer import export_records
 
     chosen = "json" if as_json else fmt.lower()
     if chosen not in ("ndjson", "json"):
@@ -46,9 +46,8 @@ def import_(
     ] = False,
 ) -> None:
     """Upsert NDJSON records: a line with an existing id updates it, others create. All or nothing."""
-    from crmcli.transfer import import_lines
-
     from crmcli.errors import InvalidInput
+    from crmcli.transfer import import_lines
 
     if source == "-":
         stream = sys.stdin

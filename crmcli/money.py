@@ -18,6 +18,8 @@ _EXPONENTS = {
     "XPF": 0, "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
 }  # fmt: skip
 DEFAULT_CURRENCY = "USD"
+#: Amounts are stored as 64-bit integers of minor units.
+MAX_MINOR = 2**63 - 1
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _AMOUNT = re.compile(r"^\d+(\.\d+)?$")
 
@@ -67,6 +69,8 @@ def to_minor(value: str | int | float | Decimal, currency: str) -> int:
         raise InvalidInput(
             f"invalid amount '{value}': {currency} has {exponent(currency)} decimal places"
         )
+    if scaled > MAX_MINOR:
+        raise InvalidInput(f"invalid amount '{value}': too large (at most {MAX_MINOR} minor units)")
     return int(scaled)
 
 

@@ -231,12 +231,13 @@ def custom_field(term: Term, ctx: Context) -> Clause:
         as_number: float | None = float(term.value)
     except ValueError:
         as_number = None
-    if as_number is not None:
-        match = col(FieldValue.num) == as_number
-    elif term.op == ":":
+    if term.op == ":":
         match = func.lower(FieldValue.value).contains(term.value.lower(), autoescape=True)
     else:
         match = col(FieldValue.value) == json.dumps(term.value, ensure_ascii=False)
+    if as_number is not None:
+        # 52000 matches the number 52000; "007" still matches the text "007".
+        match = sa.or_(col(FieldValue.num) == as_number, match)
     clause = ctx.id_column.in_(base.where(match))
     return sa.not_(clause) if term.op == "!=" else clause
 

@@ -150,4 +150,7 @@ def stage(session: Session, pipeline_id: int, name: str) -> Stage:
     if len(prefixed) == 1:
         return prefixed[0]
     names = ", ".join(s.name for s in stages)
+    if len(prefixed) > 1:
+        matches = ", ".join(s.name for s in prefixed)
+        raise InvalidInput(f"stage '{name}' could be {matches}: type more of the name")
     raise InvalidInput(f"unknown stage '{name}': this pipeline has {names}")

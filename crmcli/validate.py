@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable
 from decimal import Decimal
@@ -92,8 +93,10 @@ def field_value_from_text(text: str) -> str | int | float | bool | None:
     if text == "":
         return None
     if _JSON_NUMBER.match(text):
-        number = Decimal(text)
-        return int(number) if "." not in text else float(text)
+        if "." not in text:
+            return int(Decimal(text))
+        number = float(text)
+        return number if math.isfinite(number) else text
     return text
 
 
@@ -108,12 +111,14 @@ def parse_assignment(text: str) -> tuple[str, str | int | float | bool | None]:
 def field_json(value: object) -> tuple[str, float | None]:
     """The stored form of a custom field value: exact JSON text and a numeric copy."""
     if not isinstance(value, str | int | float | bool) or (
-        isinstance(value, float) and value != value
+        isinstance(value, float) and not math.isfinite(value)
     ):
         raise InvalidInput(f"invalid field value {value!r}: use a string, number or boolean")
-    numeric = (
-        float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-    )
+    is_number = isinstance(value, int | float) and not isinstance(value, bool)
+    try:
+        numeric = float(value) if is_number else None
+    except OverflowError:  # an integer too large for a float compares as text only
+        numeric = None
     return json.dumps(value, ensure_ascii=False), numeric
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from crmcli import attributes, refs, search_index, validate
 from crmcli.errors import InvalidInput
-from crmcli.models import Company, utcnow
+from crmcli.models import Company, Customer, utcnow
 
 
 @dataclass
@@ -92,6 +92,12 @@ def edit(session: Session, ref: str, changes: CompanyChanges) -> Company:
     session.add(company)
     session.flush()
     reindex(session, company)
+    if changes.name is not None:
+        # Customers are found by their company's name too.
+        from crmcli.services import customers
+
+        for person in session.exec(select(Customer).where(Customer.company_id == company.id)):
+            customers.reindex(session, person)
     return company
 
 

@@ -103,7 +103,12 @@ def edit(session: Session, ref: str, changes: DealChanges) -> Deal:
         deal.customer_id = person.id
         deal.company_id = person.company_id
     if changes.currency is not None:
-        deal.currency = money.parse_currency(changes.currency)
+        currency = money.parse_currency(changes.currency)
+        if changes.value is None and currency != deal.currency:
+            # Same amount in major units: 300 USD becomes 300 JPY, not 30000 JPY.
+            major = money.to_major(deal.value_minor, deal.currency)
+            deal.value_minor = money.to_minor(major, currency)
+        deal.currency = currency
     if changes.value is not None:
         deal.value_minor = money.to_minor(changes.value, deal.currency)
     if changes.close is not None:
