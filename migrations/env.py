@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import crmcli.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+import crmcli.models
 
 config = context.config
 target_metadata = SQLModel.metadata

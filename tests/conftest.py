@@ -61,7 +61,9 @@ def crm_bin() -> str:
 def run_crm(crm_bin: str):
     """Run the real installed `crm` in a subprocess with the test's environment."""
 
-    def run(*args: str, input: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    def run(
+        *args: str, input: str | None = None, env: dict | None = None
+    ) -> subprocess.CompletedProcess:
         return subprocess.run(
             [crm_bin, *args],
             input=input,

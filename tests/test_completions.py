@@ -5,10 +5,9 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from crmcli.commands.completion import SHELLS, script
 
 from tests.conftest import REPO
-
-from crmcli.commands.completion import SHELLS, script
 
 
 @pytest.mark.parametrize("shell", SHELLS)
@@ -18,7 +17,9 @@ def test_completion_script_is_current(shell: str) -> None:
 
 
 def test_bash_completion_completes_nouns(run_crm) -> None:
-    result = run_crm(env={"_CRM_COMPLETE": "complete_bash", "COMP_WORDS": "crm cust", "COMP_CWORD": "1"})
+    result = run_crm(
+        env={"_CRM_COMPLETE": "complete_bash", "COMP_WORDS": "crm cust", "COMP_CWORD": "1"}
+    )
     assert result.returncode == 0
     assert "customer" in result.stdout
 

@@ -59,7 +59,9 @@ def test_light_commands_import_no_database_or_tui(argv: list[str]) -> None:
         "    pass\n"
     )
     loaded = _loaded_after(code)
-    assert not loaded & set(HEAVY_PACKAGES), f"crm {' '.join(argv)} imports {loaded & set(HEAVY_PACKAGES)}"
+    assert not loaded & set(HEAVY_PACKAGES), (
+        f"crm {' '.join(argv)} imports {loaded & set(HEAVY_PACKAGES)}"
+    )
 
 
 def test_shell_completion_request_imports_no_database() -> None:

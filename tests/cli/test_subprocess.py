@@ -57,7 +57,10 @@ def test_newer_schema_exits_5_and_is_left_alone(run_crm, db_path) -> None:
     assert result.returncode == 5
     assert "newer" in result.stderr
     with sqlite3.connect(db_path) as connection:
-        assert connection.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "ffff_newer"
+        assert (
+            connection.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+            == "ffff_newer"
+        )
 
 
 def test_locked_database_exits_5(run_crm, db_path) -> None:
@@ -98,7 +101,13 @@ def test_concurrent_first_use_creates_the_database_once(tmp_path) -> None:
     fresh = tmp_path / "fresh.db"
     env = {**os.environ, "CRM_DB": str(fresh)}
     processes = [
-        subprocess.Popen([crm, "company", "add", f"Co {n}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        subprocess.Popen(
+            [crm, "company", "add", f"Co {n}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         for n in range(3)
     ]
     outcomes = [p.communicate(timeout=60) for p in processes]
@@ -120,7 +129,10 @@ def test_broken_pipe_is_quiet(crm_bin, run_crm) -> None:
         run_crm("company", "add", f"Company {n}")
     started = time.monotonic()
     result = subprocess.run(
-        f"'{crm_bin}' company list --format ndjson | head -n 1", shell=True, capture_output=True, text=True
+        f"'{crm_bin}' company list --format ndjson | head -n 1",
+        shell=True,
+        capture_output=True,
+        text=True,
     )
     assert time.monotonic() - started < 30
     assert result.stdout.count("\n") == 1

@@ -16,8 +16,24 @@ def data(store):
     with store.write() as s:
         companies.add(s, "Acme Corp", domain="acme.com", industry="Software", tags=["partner"])
         companies.add(s, "Globex", industry="Retail")
-        customers.add(s, "Ada Lovelace", emails=["ada@acme.com"], company="acme", tags=["vip"], owner="alice", fields={"income": 52000, "plan": "gold"})
-        customers.add(s, "Bob Babbage", emails=["bob@globex.com"], company="globex", tags=["churned"], owner="bob", fields={"income": 31000})
+        customers.add(
+            s,
+            "Ada Lovelace",
+            emails=["ada@acme.com"],
+            company="acme",
+            tags=["vip"],
+            owner="alice",
+            fields={"income": 52000, "plan": "gold"},
+        )
+        customers.add(
+            s,
+            "Bob Babbage",
+            emails=["bob@globex.com"],
+            company="globex",
+            tags=["churned"],
+            owner="bob",
+            fields={"income": 31000},
+        )
         customers.add(s, "Carol Shannon", owner="alice", notes="met at the big conference")
         deals.add(s, "Engines", customer="ada", value="12000.50", currency="EUR")
         deals.add(s, "Looms", customer="bob", value="800", stage="proposal")
@@ -87,11 +103,23 @@ def test_sort_and_limit(data) -> None:
 
 @pytest.mark.parametrize(
     "terms",
-    [["nosuch:x"], ["value>>5"], ["value>abc"], ["tag>3"], ["created>blorp"], ["status:maybe"], ["income>rich"]],
+    [
+        ["nosuch:x"],
+        ["value>>5"],
+        ["value>abc"],
+        ["tag>3"],
+        ["created>blorp"],
+        ["status:maybe"],
+        ["income>rich"],
+    ],
 )
 def test_bad_terms_are_errors(data, terms: list[str]) -> None:
     with data.read() as s, pytest.raises(InvalidInput):
-        list_records(s, "customer" if terms[0].startswith(("nosuch", "tag", "created", "income")) else "deal", terms)
+        list_records(
+            s,
+            "customer" if terms[0].startswith(("nosuch", "tag", "created", "income")) else "deal",
+            terms,
+        )
 
 
 def test_bad_sort_and_limit(data) -> None:
