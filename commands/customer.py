@@ -109,7 +109,8 @@ def edit(
         list[str] | None, typer.Option("--rm-email", help="Remove an email (repeatable).")
     ] = None,
     primary_email: Annotated[
-        str | None, typer.Option("--primary-email", help="Make this email the primary one.")
+        str | None,
+        typer.Option("--primary-email", help="Make this email the primary one (adding it if new)."),
     ] = None,
     phone: Annotated[
         list[str] | None, typer.Option("--phone", "-p", help="Add a phone (repeatable).")

@@ -72,10 +72,22 @@ def _label(record: SQLModel) -> str:
     return getattr(record, "name", None) or getattr(record, "title", None) or str(record.id)
 
 
-def _by_id(session: Session, model: type[Model], record_id: int, what: str) -> Model:
+def _by_id(
+    session: Session, model: type[Model], record_id: int, what: str, *, deleted: bool | None = None
+) -> Model:
     record = session.get(model, record_id)
     if record is None:
         raise NotFound(f"no {what} with id {record_id}")
+    return _check_deleted(record, what, deleted)
+
+
+def _check_deleted(record: Model, what: str, deleted: bool | None) -> Model:
+    """An id or email names one record exactly; still refuse it where only active ones count."""
+    gone = getattr(record, "deleted_at", None) is not None
+    if deleted is False and gone:
+        raise NotFound(f"{what} {record.id} is deleted (crm {what} restore {record.id})")
+    if deleted is True and not gone:
+        raise InvalidInput(f"{what} {record.id} is not deleted")
     return record
 
 
@@ -83,7 +95,7 @@ def customer(session: Session, ref: str, *, deleted: bool | None = False) -> Cus
     """`deleted`: False = active only, True = deleted only, None = either (ids always work)."""
     record_id = parse_id(ref)
     if record_id is not None:
-        return _by_id(session, Customer, record_id, "customer")
+        return _by_id(session, Customer, record_id, "customer", deleted=deleted)
     if "@" in ref:
         row = session.exec(
             select(Customer)
@@ -92,27 +104,27 @@ def customer(session: Session, ref: str, *, deleted: bool | None = False) -> Cus
         ).first()
         if row is None:
             raise NotFound(f"no customer has the email '{ref}'")
-        return row
+        return _check_deleted(row, "customer", deleted)
     return _by_name(session, Customer, col(Customer.name), ref, "customer", deleted=deleted)
 
 
 def company(session: Session, ref: str, *, deleted: bool | None = False) -> Company:
     record_id = parse_id(ref)
     if record_id is not None:
-        return _by_id(session, Company, record_id, "company")
+        return _by_id(session, Company, record_id, "company", deleted=deleted)
     if "." in ref and " " not in ref.strip():
         by_domain = session.exec(
             select(Company).where(func.lower(Company.domain) == ref.strip().lower())
         ).all()
         if len(by_domain) == 1:
-            return by_domain[0]
+            return _check_deleted(by_domain[0], "company", deleted)
     return _by_name(session, Company, col(Company.name), ref, "company", deleted=deleted)
 
 
 def deal(session: Session, ref: str, *, deleted: bool | None = False) -> Deal:
     record_id = parse_id(ref)
     if record_id is not None:
-        return _by_id(session, Deal, record_id, "deal")
+        return _by_id(session, Deal, record_id, "deal", deleted=deleted)
     return _by_name(session, Deal, col(Deal.title), ref, "deal", deleted=deleted)
 
 

@@ -102,7 +102,7 @@ def edit(session: Session, ref: str, changes: CompanyChanges) -> Company:
 
 
 def remove(session: Session, ref: str) -> Company:
-    company = refs.company(session, ref, deleted=False)
+    company = refs.company(session, ref, deleted=None)
     if company.deleted_at is not None:
         raise InvalidInput(f"company {company.id} is already deleted")
     company.deleted_at = company.updated_at = utcnow()

@@ -142,7 +142,7 @@ def edit(session: Session, ref: str, changes: CustomerChanges) -> Customer:
 
 def remove(session: Session, ref: str) -> Customer:
     """Soft delete: the customer disappears from lists and search but keeps its history."""
-    customer = refs.customer(session, ref, deleted=False)
+    customer = refs.customer(session, ref, deleted=None)
     if customer.deleted_at is not None:
         raise InvalidInput(f"customer {customer.id} is already deleted")
     customer.deleted_at = customer.updated_at = utcnow()

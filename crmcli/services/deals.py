@@ -148,7 +148,15 @@ def move_to(
         raise InvalidInput(f"stage {target.name} is not in this deal's pipeline")
     if target.kind == "lost" and not (reason or deal.lost_reason):
         raise InvalidInput("a lost deal needs a reason: crm deal lost REF --reason TEXT")
-    if deal.stage_id == target.id and (reason is None or reason == deal.lost_reason):
+    if deal.stage_id == target.id:
+        # Already there: a new lost reason is an edit, not a stage change.
+        new_reason = validate.optional_text(reason)
+        if target.kind == "lost" and new_reason and new_reason != deal.lost_reason:
+            deal.lost_reason = new_reason
+            deal.updated_at = utcnow()
+            session.add(deal)
+            session.flush()
+            reindex(session, deal)
         return None
     now = utcnow()
     change = StageChange(
@@ -216,7 +224,7 @@ def _stage_of_kind(session: Session, deal: Deal, kind: str) -> Stage:
 
 
 def remove(session: Session, ref: str) -> Deal:
-    deal = refs.deal(session, ref, deleted=False)
+    deal = refs.deal(session, ref, deleted=None)
     if deal.deleted_at is not None:
         raise InvalidInput(f"deal {deal.id} is already deleted")
     deal.deleted_at = deal.updated_at = utcnow()

@@ -50,6 +50,10 @@ def add(
     person = refs.customer(session, customer) if customer else None
     if person is None and chosen_deal is None:
         raise InvalidInput("a reminder needs a customer REF or --deal REF")
+    if person is not None and chosen_deal is not None and chosen_deal.customer_id != person.id:
+        raise InvalidInput(
+            f"deal {chosen_deal.id} belongs to another customer (id {chosen_deal.customer_id})"
+        )
     customer_id = person.id if person else chosen_deal.customer_id
     return create(
         session,

@@ -5,44 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import shutil
 from datetime import UTC, datetime
 
 import pytest
-from sqlmodel import select
 
 from crmcli.models import Customer, CustomerEmail, CustomerPhone, FieldValue, Tag
-
-
-@pytest.fixture(scope="session")
-def _template_db(tmp_path_factory):
-    """One migrated database per session, copied for each test (migrating is the slow part)."""
-    from crmcli.db import open_store
-
-    path = tmp_path_factory.mktemp("template") / "crm.db"
-    open_store(str(path)).dispose()
-    return path
-
-
-@pytest.fixture(autouse=True)
-def _fresh_db(isolated_env, _template_db):
-    shutil.copyfile(_template_db, isolated_env)
-
-
-def db_rows(model, *where) -> list[dict]:
-    """Rows of `model` read straight from the test database, as dicts."""
-    from crmcli.db import open_store
-
-    store = open_store(os.environ["CRM_DB"])
-    try:
-        with store.read() as session:
-            statement = select(model)
-            if where:
-                statement = statement.where(*where)
-            return [row.model_dump() for row in session.exec(statement).all()]
-    finally:
-        store.dispose()
+from tests.cli.helpers import build_db, db_rows
 
 
 def add(cli, *args: str) -> int:
@@ -246,12 +215,23 @@ def test_same_email_twice_in_one_add_is_kept_once(cli):
 # --- list ----------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def _three_db(tmp_path_factory, _template_db):
+    return build_db(
+        tmp_path_factory,
+        _template_db,
+        [
+            ("customer", "add", "Carol", "--email", "carol@example.com", "--tag", "vip"),
+            ("customer", "add", "Ada", "--email", "ada@example.com", "--owner", "alice"),
+            ("customer", "add", "Bob"),
+        ],
+    )
+
+
 @pytest.fixture
-def three(cli):
-    """Three customers created in the order Carol, Ada, Bob."""
-    add(cli, "Carol", "--email", "carol@example.com", "--tag", "vip")
-    add(cli, "Ada", "--email", "ada@example.com", "--owner", "alice")
-    add(cli, "Bob")
+def three(cli, isolated_env, _three_db):
+    """Three customers created in the order 1 Carol, 2 Ada, 3 Bob."""
+    shutil.copyfile(_three_db, isolated_env)
     return cli
 
 
@@ -331,9 +311,10 @@ def test_list_ids_one_per_line(three):
 
 
 def test_list_json_and_format_json_agree(three):
-    assert three("customer", "list", "--json").stdout == three(
-        "customer", "list", "--format", "json"
-    ).stdout
+    assert (
+        three("customer", "list", "--json").stdout
+        == three("customer", "list", "--format", "json").stdout
+    )
 
 
 def test_unknown_format_exits_2(three):
@@ -344,7 +325,9 @@ def test_unknown_format_exits_2(three):
 # --- show ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("ref", ["1", "#1", "ada@example.com", "ADA@EXAMPLE.COM", "lovel", "Ada Lovelace"])
+@pytest.mark.parametrize(
+    "ref", ["1", "#1", "ada@example.com", "ADA@EXAMPLE.COM", "lovel", "Ada Lovelace"]
+)
 def test_show_by_id_email_or_name_fragment(cli, ref):
     add(cli, "Ada Lovelace", "--email", "ada@example.com", "--email", "countess@example.com")
     add(cli, "Grace Hopper", "--email", "grace@example.com")
@@ -549,3 +532,22 @@ def test_deleted_customer_is_not_a_name_ref_for_new_deals(cli):
     add(cli, "Ada Lovelace")
     cli("customer", "rm", "1")
     cli("deal", "add", "Engine", "--customer", "Lovelace", expect=3)
+
+
+def test_two_exact_name_matches_are_ambiguous(cli):
+    add(cli, "Ann Smith", "--email", "ann1@example.com")
+    add(cli, "Ann Smith", "--email", "ann2@example.com")
+    result = cli("customer", "show", "ann smith", expect=4)
+    assert len(result.stderr.splitlines()) == 3
+    assert cli.json("customer", "show", "ann2@example.com")["id"] == 2
+
+
+def test_list_sort_by_several_fields(three):
+    three("customer", "edit", "Bob", "--owner", "alice")
+    three("customer", "edit", "Carol", "--owner", "zoe")
+    records = three.json("customer", "list", "--sort", "owner,-name")
+    assert [(r["owner"], r["name"]) for r in records] == [
+        ("alice", "Bob"),
+        ("alice", "Ada"),
+        ("zoe", "Carol"),
+    ]
