@@ -142,13 +142,13 @@ def import_lines(session: Session, lines: Iterable[str], *, source: str = "-") -
                 bulk.add(number, kind, data)
                 created = True
             else:
-                bulk.flush()
+                bulk.restore_indexes()  # lookups ahead: they need the indexes
                 created = importer.handle(data)
                 bulk.note_written(kind)
         (report.created if created else report.updated)[kind] += 1
         report.lines += 1
     with _naming_line(None):
-        bulk.flush()
+        bulk.restore_indexes()
     session.flush()
     return report
 
