@@ -312,8 +312,7 @@ class Board:
             return self
         source, card = found
         board = self.replace_column(source.without(deal_id))
-        arrived = board.column(to_stage_id).with_card(card, now=now or utcnow())  # type: ignore[union-attr]
-        return board.replace_column(arrived)
+        return board.replace_column(target.with_card(card, now=now or utcnow()))
 
 
 @dataclass(frozen=True)
