@@ -72,6 +72,15 @@ DEAL_DETAIL = [
     Column("stage_changed_at", "In stage since", "datetime"),
     Column("closed_at", "Closed", "datetime"),
 ]
+BOARD = [
+    Column("stage", "Stage"),
+    Column("kind", "Kind"),
+    Column("probability", "%", "int"),
+    Column("count", "Deals", "int"),
+    Column("rotting", "Rotting", "int"),
+    Column("total", "Total", "money"),
+    Column("weighted", "Weighted", "money"),
+]
 STAGE_CHANGE = [
     Column("id", "ID", "int"),
     Column("at", "At", "datetime"),

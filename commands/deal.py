@@ -98,6 +98,25 @@ def list_(
     )
 
 
+@app.command("board", cls=opt.FilterCommand)
+def board(
+    terms: opt.Filter = None,
+    pipeline: Annotated[
+        str | None, typer.Option("--pipeline", help="Pipeline (default: the default one).")
+    ] = None,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """The funnel by stage: count, total and weighted value, rotting deals (the TUI board's figures)."""
+    from crmcli.board import column_records, load_board
+
+    with context.reading() as session:
+        records = column_records(
+            load_board(session, pipeline, " ".join(terms or []), per_column_limit=0)
+        )
+    context.show_records(records, columns.BOARD, fmt, as_json)
+
+
 @app.command("show")
 def show(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
     """Show one deal (on a terminal, with its stage history)."""

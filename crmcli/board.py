@@ -335,7 +335,7 @@ def step_target(
     stages: Sequence[Stage | StageInfo], current_stage_id: int, direction: int
 ) -> Stage | StageInfo | None:
     """The stage a deal steps to: the previous (-1) or next (+1) open stage, as
-    `deals.step` does; from won or lost, back steps to the last open stage. None: no further."""
+    `deals.step` uses it too; from won or lost, back steps to the last open stage. None: no further."""
     ordered = sorted(stages, key=lambda s: (s.position, s.id))
     open_stages = [s for s in ordered if s.kind == "open"]
     current = next((i for i, s in enumerate(open_stages) if s.id == current_stage_id), None)
@@ -594,3 +594,30 @@ def find(session: Session, text: str, *, limit: int = 8) -> list[Target]:
             Target("deal", deal_id, title, f"deal · {customer_name} · {stage_name}", customer_id)
         )
     return found
+
+
+def column_records(board: Board) -> list[dict]:
+    """The board's columns as JSON records (`crm deal board --json`): the figures the TUI's
+    column headers show, so scripts get them too. Money in major units, per currency."""
+    return [
+        {
+            "stage_id": column.stage.id,
+            "stage": column.stage.name,
+            "kind": column.stage.kind,
+            "probability": column.stage.probability,
+            "count": column.count,
+            "rotting": column.rotting,
+            "totals": [
+                {
+                    "currency": total.currency,
+                    "count": total.count,
+                    "value": money.json_number(total.total_minor, total.currency),
+                    "weighted_value": money.json_number(total.weighted_minor, total.currency),
+                }
+                for total in column.totals
+            ],
+            "total": column.total_text(),
+            "weighted": column.weighted_text(),
+        }
+        for column in board.columns
+    ]

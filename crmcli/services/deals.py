@@ -181,21 +181,16 @@ def move_to(
 
 
 def step(session: Session, deal: Deal, direction: int) -> StageChange | None:
-    """Move to the previous (-1) or next (+1) open stage; won and lost are not stepped into."""
+    """Move to the previous (-1) or next (+1) open stage (the rule is `board.step_target`)."""
     from sqlmodel import select
 
-    stages = session.exec(
-        select(Stage).where(Stage.pipeline_id == deal.pipeline_id).order_by(Stage.position)
-    ).all()
-    open_stages = [s for s in stages if s.kind == "open"]
-    current = next((i for i, s in enumerate(open_stages) if s.id == deal.stage_id), None)
-    if current is None:
-        target_index = len(open_stages) - 1 if direction < 0 else None
-    else:
-        target_index = current + direction
-    if target_index is None or not 0 <= target_index < len(open_stages):
+    from crmcli.board import step_target
+
+    stages = session.exec(select(Stage).where(Stage.pipeline_id == deal.pipeline_id)).all()
+    target = step_target(stages, deal.stage_id, direction)
+    if target is None:
         raise InvalidInput("no stage further that way")
-    return move_to(session, deal, open_stages[target_index])
+    return move_to(session, deal, target)
 
 
 def won(session: Session, ref: str | Deal) -> StageChange | None:
