@@ -27,8 +27,8 @@ real run would do. Created deals get no automatic stage change (their history co
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import NoReturn
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
@@ -135,7 +135,7 @@ def import_lines(session: Session, lines: Iterable[str], *, source: str = "-") -
             line = line.removeprefix("\ufeff")  # a byte order mark some editors write
         if not line.strip():
             continue
-        with _naming_line(number):
+        try:
             data = parse_line(line)
             kind = data["type"]
             if bulk.accepts(kind, data):
@@ -145,30 +145,38 @@ def import_lines(session: Session, lines: Iterable[str], *, source: str = "-") -
                 bulk.restore_indexes()  # lookups ahead: they need the indexes
                 created = importer.handle(data)
                 bulk.note_written(kind)
+        except Exception as exc:
+            _reraise_naming_line(exc, number)
         (report.created if created else report.updated)[kind] += 1
         report.lines += 1
-    with _naming_line(None):
+    try:
         bulk.restore_indexes()
+    except Exception as exc:
+        _reraise_naming_line(exc, None)
     session.flush()
     return report
 
 
-@contextmanager
-def _naming_line(number: int | None) -> Iterator[None]:
-    """Errors of one line get `line N: ` in front; a batch error names its own line."""
+def _reraise_naming_line(error: Exception, number: int | None) -> NoReturn:
+    named = _naming_line(error, number)
+    if named is error:
+        raise error
+    raise named from error
+
+
+def _naming_line(error: Exception, number: int | None) -> Exception:
+    """The error to raise for a failed line: `line N: ` in front of the message (a batch
+    error already names its own line). Errors that are not the user's pass unchanged."""
     prefix = f"line {number}: " if number is not None else ""
-    try:
-        yield
-    except Ambiguous as exc:
-        raise Ambiguous(f"{prefix}{exc}", exc.candidates) from exc
-    except CrmError as exc:
-        if str(exc).startswith("line "):
-            raise
-        raise type(exc)(f"{prefix}{exc}") from exc
-    except sa.exc.IntegrityError as exc:
-        raise Conflict(f"{prefix}the database refused it: {exc.orig}") from exc
-    except OverflowError as exc:
-        raise InvalidInput(f"{prefix}a number is too large to store") from exc
+    if isinstance(error, Ambiguous):
+        return Ambiguous(f"{prefix}{error}", error.candidates)
+    if isinstance(error, CrmError):
+        return error if str(error).startswith("line ") else type(error)(f"{prefix}{error}")
+    if isinstance(error, sa.exc.IntegrityError):
+        return Conflict(f"{prefix}the database refused it: {error.orig}")
+    if isinstance(error, OverflowError):
+        return InvalidInput(f"{prefix}a number is too large to store")
+    return error
 
 
 class _Importer:
