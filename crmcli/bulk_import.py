@@ -62,7 +62,7 @@ LINKS = {
 _REF_ONLY = {
     "customer": ("company",),
     "deal": ("customer", "company", "pipeline"),
-    "stage_change": ("deal", "from_stage", "to_stage"),
+    "stage_change": ("deal",),
     "interaction": ("customer", "deal"),
     "reminder": ("customer", "deal"),
 }
@@ -123,11 +123,15 @@ class BulkCreates:
             case "customer":
                 return data.get("company") is None or "company_id" in data
             case "deal":
-                return "company_id" in data and data.get("customer_id") is not None
+                return data.get("customer_id") is not None and (
+                    "company_id" in data or data.get("company") is None
+                )
             case "interaction" | "reminder":
                 return data.get("customer_id") is not None
             case "stage_change":
-                return data.get("deal_id") is not None and data.get("to_stage_id") is not None
+                return data.get("deal_id") is not None and (
+                    data.get("to_stage_id") is not None or data.get("to_stage") is not None
+                )
         return True
 
     def add(self, number: int, kind: str, data: dict) -> None:
@@ -293,14 +297,7 @@ class BulkCreates:
             if not candidates:
                 raise InvalidInput(f"pipeline {pipeline_id} has no stages")
             return pipeline_id, candidates[0]
-        wanted = nd.text(data["stage"], "stage").strip().lower()
-        exact = [s for s in candidates if s.name.lower() == wanted]
-        prefixed = [s for s in candidates if s.name.lower().startswith(wanted)] if wanted else []
-        found = exact or (prefixed if len(prefixed) == 1 else [])
-        if not found:
-            names = ", ".join(s.name for s in candidates)
-            raise InvalidInput(f"unknown stage '{data['stage']}': this pipeline has {names}")
-        return pipeline_id, found[0]
+        return pipeline_id, self._stage_named(pipeline_id, nd.text(data["stage"], "stage"))
 
     def _deal(self, record_id: int, data: dict) -> dict:
         if "title" not in data:
@@ -314,7 +311,7 @@ class BulkCreates:
         value = data.get("value")
         if "value" in data and (value is None or isinstance(value, bool | list | dict)):
             raise InvalidInput(f"field 'value' must be a number, not {nd.show_value(value)}")
-        company_id = data["company_id"]
+        company_id = data.get("company_id")
         row = {
             "id": record_id,
             "title": validate.name(nd.text(data["title"], "title"), "title"),
@@ -337,6 +334,8 @@ class BulkCreates:
             else (created if stage.kind != "open" else None)
         )
         row["deleted_at"] = nd.optional_when(data.get("deleted_at"), "deleted_at")
+        if "company_id" not in data:
+            row["_company_of_customer"] = True  # as `crm deal add` does; filled in at flush
         tags = self._attributes("deal", record_id, data)
         self.batch.search.append(("deal", record_id, row["title"], [row["lost_reason"], *tags]))
         return row
@@ -351,6 +350,7 @@ class BulkCreates:
         return stage_id
 
     def _stage_change(self, record_id: int, data: dict) -> dict:
+        """Stages by id, or by name: names are resolved at flush, in the deal's pipeline."""
         row = {
             "id": record_id,
             "deal_id": nd.record_id(data["deal_id"], "deal_id"),
@@ -358,8 +358,50 @@ class BulkCreates:
             "to_stage_id": self._stage_id(data, "to_stage_id"),
             "by": nd.optional_text(data["by"], "by") if "by" in data else self.user,
         }
+        for end in ("from", "to"):
+            name = data.get(f"{end}_stage")
+            if (
+                row[f"{end}_stage_id"] is None
+                and f"{end}_stage_id" not in data
+                and name is not None
+            ):
+                row[f"_{end}_name"] = nd.text(name, f"{end}_stage")
         row["at"] = nd.when(data["at"], "at") if "at" in data else self.now
         return row
+
+    def _resolve_stage_names(self, rows: list[dict], lines: list[int]) -> None:
+        """Stage names of stage changes, looked up in each deal's pipeline (one query)."""
+        named = [row for row in rows if "_from_name" in row or "_to_name" in row]
+        if not named:
+            return
+        pipelines: dict[int, int] = {}
+        for chunk in _chunks(sorted({row["deal_id"] for row in named})):
+            pipelines.update(
+                self.session.exec(select(Deal.id, Deal.pipeline_id).where(Deal.id.in_(chunk))).all()
+            )
+        for row, line in zip(rows, lines, strict=True):
+            for end in ("from", "to"):
+                name = row.pop(f"_{end}_name", None)
+                if name is None:
+                    continue
+                if row["deal_id"] not in pipelines:
+                    raise NotFound(f"line {line}: no deal with id {row['deal_id']}")
+                try:
+                    row[f"{end}_stage_id"] = self._stage_named(pipelines[row["deal_id"]], name).id
+                except InvalidInput as exc:
+                    raise InvalidInput(f"line {line}: {exc}") from None
+
+    def _stage_named(self, pipeline_id: int, name: str) -> Stage:
+        """A stage by name, as `crmcli.refs.stage` reads it: exact, else a unique prefix."""
+        candidates = [s for s in self.stages.values() if s.pipeline_id == pipeline_id]
+        wanted = name.strip().lower()
+        exact = [s for s in candidates if s.name.lower() == wanted]
+        prefixed = [s for s in candidates if s.name.lower().startswith(wanted)] if wanted else []
+        found = exact or (prefixed if len(prefixed) == 1 else [])
+        if not found:
+            names = ", ".join(s.name for s in candidates)
+            raise InvalidInput(f"unknown stage '{name}': this pipeline has {names}")
+        return found[0]
 
     def _interaction(self, record_id: int, data: dict) -> dict:
         if "channel" not in data:
@@ -419,6 +461,11 @@ class BulkCreates:
             if not rows:
                 continue
             self._check_links(kind, rows, batch.lines[kind])
+            if kind == "deal":
+                self._fill_companies(rows)
+            if kind == "stage_change":
+                self._resolve_stage_names(rows, batch.lines[kind])
+                self._check_to_stage(rows, batch.lines[kind])
             if kind == "customer":
                 self._check_emails(batch, rows)
                 self._customer_search(batch, rows)
@@ -446,6 +493,28 @@ class BulkCreates:
             if missing:
                 index = next(i for i, row in enumerate(rows) if row[column] in missing)
                 raise NotFound(f"line {lines[index]}: no {target} with id {rows[index][column]}")
+
+    def _fill_companies(self, rows: list[dict]) -> None:
+        """A deal given no company gets its customer's (one query per batch)."""
+        wanted = [row for row in rows if row.pop("_company_of_customer", False)]
+        if not wanted:
+            return
+        companies: dict[int, int | None] = {}
+        for chunk in _chunks(sorted({row["customer_id"] for row in wanted})):
+            companies.update(
+                self.session.exec(
+                    select(Customer.id, Customer.company_id).where(Customer.id.in_(chunk))
+                ).all()
+            )
+        for row in wanted:
+            row["company_id"] = companies.get(row["customer_id"])
+
+    def _check_to_stage(self, rows: list[dict], lines: list[int]) -> None:
+        for row, line in zip(rows, lines, strict=True):
+            if row["to_stage_id"] is None:
+                raise InvalidInput(
+                    f"line {line}: a new stage change needs a 'to_stage_id' or 'to_stage'"
+                )
 
     def _check_emails(self, batch: _Batch, rows: list[dict]) -> None:
         if not batch.emails:

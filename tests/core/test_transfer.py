@@ -710,3 +710,36 @@ def test_customers_round_trip_property(template, people, addresses):
         finally:
             source.dispose()
             target.dispose()
+
+
+def test_bulk_path_reads_stage_names_and_defaults_the_company(tmp_path) -> None:
+    """Plain creates that name stages, or omit a deal's company, take the fast path and
+    end up exactly as `crm deal add` and the row-by-row importer would write them."""
+    from crmcli.db import open_store
+
+    lines = [
+        {"type": "company", "id": 7, "name": "Acme"},
+        {"type": "customer", "id": 3, "name": "Ada", "company_id": 7},
+        {"type": "deal", "id": 5, "title": "Engines", "customer_id": 3, "stage": "prop"},
+        {"type": "stage_change", "deal_id": 5, "from_stage": None, "to_stage": "Lead"},
+        {"type": "stage_change", "deal_id": 5, "from_stage": "lead", "to_stage": "Proposal"},
+    ]
+    store = open_store(str(tmp_path / "bulk.db"))
+    with store.write() as session:
+        report = transfer.import_lines(session, [json.dumps(line) for line in lines])
+    assert report.total_created == 5
+    with store.read() as session:
+        deal = session.get(Deal, 5)
+        assert deal.company_id == 7
+        assert deal.stage_id == 3
+        changes = session.exec(select(StageChange).order_by(StageChange.id)).all()
+        assert [(c.from_stage_id, c.to_stage_id) for c in changes] == [(None, 1), (1, 3)]
+    bad = [*lines[:3], {"type": "stage_change", "deal_id": 5, "to_stage": "Nope"}]
+    fresh = open_store(str(tmp_path / "bad.db"))
+    with (
+        pytest.raises(InvalidInput, match=r"line 4: unknown stage 'Nope'"),
+        fresh.write() as session,
+    ):
+        transfer.import_lines(session, [json.dumps(line) for line in bad])
+    store.dispose()
+    fresh.dispose()

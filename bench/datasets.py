@@ -1,0 +1,146 @@
+"""The benchmark databases under bench/data/, built through `crm import` and cached.
+
+A size is cached as three files: `LABEL.ndjson` (the generator's output), `LABEL.db` (what
+`crm import` made of it) and `LABEL.json` (generator version, counts, sample records, the
+import time). A cache whose generator version or shape differs is rebuilt; `--fresh`
+rebuilds anyway. The folder is gitignored.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bench import generate
+from bench.generate import Shape
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+
+SIZES = {"1k": 1_000, "100k": 100_000, "1m": 1_000_000}
+PRESETS = {"small": ("1k",), "medium": ("1k", "100k"), "large": ("1k", "100k", "1m")}
+#: The preset that first includes each size, for "skipped (needs --size ...)".
+NEEDS = {"1k": "small", "100k": "medium", "1m": "large"}
+BOARD_DEALS = 10_000
+
+
+def crm_path() -> str:
+    """The project's installed `crm`: the venv's, else whatever is on PATH."""
+    for candidate in (ROOT / ".venv" / "bin" / "crm", Path(sys.executable).parent / "crm"):
+        if candidate.exists():
+            return str(candidate)
+    found = shutil.which("crm")
+    if not found:
+        raise SystemExit("bench: no `crm` found; install the project (make demo) first")
+    return found
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def remove_db(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+def upgrade(db: Path) -> None:
+    """Create an empty database with the current schema (and the default pipeline)."""
+    subprocess.run([crm_path(), "--db", str(db), "db", "upgrade"], check=True, capture_output=True)
+
+
+def timed_import(db: Path, ndjson: Path) -> float:
+    """Wall seconds of `crm --db DB import NDJSON` into a fresh database."""
+    remove_db(db)
+    upgrade(db)
+    start = time.perf_counter()
+    done = subprocess.run(
+        [crm_path(), "--db", str(db), "import", str(ndjson)], capture_output=True, text=True
+    )
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"crm import {ndjson.name} failed: {done.stderr.strip()}")
+    return elapsed
+
+
+@dataclass
+class Dataset:
+    """A built size: where its files are and what is in them."""
+
+    label: str
+    shape: Shape
+    db: Path
+    ndjson: Path
+    lines: int
+    sample_email: str
+    sample_name: str
+    import_seconds: float
+    built_now: bool
+
+    @property
+    def customers(self) -> int:
+        return self.shape.customers
+
+
+def _meta_ok(meta_path: Path, shape: Shape, db: Path, ndjson: Path) -> dict | None:
+    if not (meta_path.exists() and db.exists() and ndjson.exists()):
+        return None
+    try:
+        meta = json.loads(meta_path.read_text())
+    except (OSError, ValueError):
+        return None
+    if meta.get("version") != generate.GENERATOR_VERSION or meta.get("shape") != asdict(shape):
+        return None
+    return meta
+
+
+def ensure(label: str, shape: Shape, *, fresh: bool = False) -> Dataset:
+    """The database of `shape`, from the cache or generated and imported now."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    db, ndjson, meta_path = DATA / f"{label}.db", DATA / f"{label}.ndjson", DATA / f"{label}.json"
+    meta = None if fresh else _meta_ok(meta_path, shape, db, ndjson)
+    built_now = meta is None
+    if meta is None:
+        meta_path.unlink(missing_ok=True)
+        log(f"{label}: generating {ndjson.name} ...")
+        start = time.perf_counter()
+        summary = generate.write_file(ndjson, shape)
+        log(f"{label}: {summary.total:,} lines in {time.perf_counter() - start:.1f} s; importing")
+        seconds = timed_import(db, ndjson)
+        log(f"{label}: crm import took {seconds:.1f} s ({summary.total / seconds:,.0f} rows/s)")
+        meta = {
+            "version": generate.GENERATOR_VERSION,
+            "shape": asdict(shape),
+            "lines": summary.lines,
+            "total": summary.total,
+            "sample_email": summary.sample_email,
+            "sample_name": summary.sample_name,
+            "anchor": summary.anchor,
+            "import_seconds": seconds,
+            "built": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    return Dataset(
+        label=label,
+        shape=shape,
+        db=db,
+        ndjson=ndjson,
+        lines=meta["total"],
+        sample_email=meta["sample_email"],
+        sample_name=meta["sample_name"],
+        import_seconds=meta["import_seconds"],
+        built_now=built_now,
+    )
+
+
+def standard(label: str, *, fresh: bool = False) -> Dataset:
+    return ensure(label, Shape.standard(SIZES[label]), fresh=fresh)
+
+
+def board(*, fresh: bool = False) -> Dataset:
+    return ensure("board-10k", Shape.board(BOARD_DEALS), fresh=fresh)
