@@ -23,7 +23,7 @@ from crmcli import config
 from crmcli.errors import DatabaseUnavailable
 
 #: The Alembic head this program was built for; a test keeps it equal to the migrations.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 _WRITE_OPTION = "crm_write"
 

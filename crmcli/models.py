@@ -89,6 +89,7 @@ def _when(*, index: bool = False, nullable: bool = False, default: bool = False)
 class Company(SQLModel, table=True):
     model_config = _LAZY
     __tablename__ = "company"
+    __table_args__ = (sa.Index("ix_company_active_name", "deleted_at", "name"),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True)
@@ -98,12 +99,14 @@ class Company(SQLModel, table=True):
     owner: str | None = Field(default=None, index=True)
     created_at: datetime = _when(default=True, index=True)
     updated_at: datetime = _when(default=True)
-    deleted_at: datetime | None = _when(nullable=True, index=True)
+    deleted_at: datetime | None = _when(nullable=True)
 
 
 class Customer(SQLModel, table=True):
     model_config = _LAZY
     __tablename__ = "customer"
+    # Lists walk active customers in name order and stop at --limit, whatever the filter.
+    __table_args__ = (sa.Index("ix_customer_active_name", "deleted_at", "name"),)
 
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(index=True)
@@ -113,7 +116,7 @@ class Customer(SQLModel, table=True):
     owner: str | None = Field(default=None, index=True)
     created_at: datetime = _when(default=True, index=True)
     updated_at: datetime = _when(default=True)
-    deleted_at: datetime | None = _when(nullable=True, index=True)
+    deleted_at: datetime | None = _when(nullable=True)
 
 
 class CustomerEmail(SQLModel, table=True):
