@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 from crmcli.commands import context
+from crmcli.commands import options as opt
 from crmcli.commands.context import GLOBALS
 
-app = typer.Typer(no_args_is_help=True)
+app = opt.noun_app()
 
 
 @app.command("path")

@@ -9,7 +9,7 @@ from crmcli.commands import columns, context
 from crmcli.commands import options as opt
 from crmcli.commands.customer import parse_sets
 
-app = typer.Typer(no_args_is_help=True)
+app = opt.noun_app()
 
 Ref = Annotated[str, typer.Argument(help="A deal id or part of its title.", metavar="REF")]
 Close = Annotated[

@@ -9,7 +9,7 @@ import typer
 from crmcli.commands import columns, context
 from crmcli.commands import options as opt
 
-app = typer.Typer(no_args_is_help=True)
+app = opt.noun_app()
 
 CHANNEL_HELP = "email, call, meeting, sms, chat, social, web, letter, questionnaire or note."
 

@@ -28,7 +28,7 @@ from crmcli.commands import (
     tui,
 )
 from crmcli.commands.context import GLOBALS
-from crmcli.commands.options import FilterCommand
+from crmcli.commands.options import HELP_MARKUP, FilterCommand
 from typer._click.exceptions import ClickException, NoArgsIsHelpError  # not re-exported by typer
 from typer.core import TyperGroup
 
@@ -133,6 +133,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=HELP_MARKUP,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -49,6 +50,15 @@ Owner = Annotated[str | None, typer.Option("--owner", help="Who owns the record.
 Deleted = Annotated[bool, typer.Option("--deleted", help="List deleted records instead.")]
 
 DEFAULT_LIMIT = 100
+
+# Rich help on a terminal; plain help when piped (rich's markdown renderer would cost
+# more start-up time than the whole command).
+HELP_MARKUP = "rich" if sys.stdout.isatty() else None
+
+
+def noun_app() -> typer.Typer:
+    """A `crm NOUN` group: shows its help when called alone."""
+    return typer.Typer(no_args_is_help=True, rich_markup_mode=HELP_MARKUP)
 
 
 # A negated filter term (`-tag:churned`, `-value>5000`) starts with "-" like a short option.

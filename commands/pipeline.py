@@ -8,7 +8,7 @@ import typer
 from crmcli.commands import columns, context
 from crmcli.commands import options as opt
 
-app = typer.Typer(no_args_is_help=True)
+app = opt.noun_app()
 
 
 def _summary(record: dict) -> dict:
