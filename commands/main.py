@@ -7,26 +7,13 @@ appears only with --debug or CRM_DEBUG=1.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
-from crmcli.commands import (
-    company,
-    completion,
-    customer,
-    database,
-    deal,
-    demo,
-    interaction,
-    pipeline,
-    remind,
-    schema,
-    search,
-    transfer,
-    tui,
-)
 from crmcli.commands.context import GLOBALS
 from crmcli.commands.options import HELP_MARKUP, FilterCommand
 from typer._click.exceptions import ClickException, NoArgsIsHelpError  # not re-exported by typer
@@ -39,7 +26,15 @@ EXIT_INTERNAL = 1
 
 
 class CrmGroup(TyperGroup):
-    """The root group: turns errors into one line on stderr and the documented exit code."""
+    """The root group: sub-commands built on demand, and errors turned into one line on
+    stderr with the documented exit code."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands([*NOUNS, *SHORTCUTS])
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
 
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         """Click's usage errors as one `crm: error:` line too, not a boxed usage screen."""
@@ -166,23 +161,80 @@ def main(
     GLOBALS.debug = debug or os.environ.get("CRM_DEBUG") == "1"
 
 
-app.add_typer(customer.app, name="customer", help="People: add, list, show, edit, rm, restore.")
-app.add_typer(company.app, name="company", help="Companies: add, list, show, edit, rm, restore.")
-app.add_typer(deal.app, name="deal", help="Deals in a pipeline: add, list, show, move, won, lost.")
-app.add_typer(pipeline.app, name="pipeline", help="Pipelines and their stages.")
-app.add_typer(interaction.app, name="interaction", help="Interactions on every channel.")
-app.add_typer(remind.app, name="remind", help="Reminders: add, list, done, snooze.")
-app.add_typer(database.app, name="db", help="The database: path, upgrade, check, backup.")
-app.command("log")(interaction.log)
-app.command("timeline")(interaction.timeline)
-app.command("inbox")(remind.inbox)
-app.command("search", cls=FilterCommand)(search.search)
-app.command("export")(transfer.export)
-app.command("import")(transfer.import_)
-app.command("schema")(schema.schema)
-app.command("demo")(demo.demo)
-app.command("completion")(completion.completion)
-tui.register(app)
+#: The nouns: (module in crmcli.commands, one-line help).
+NOUNS = {
+    "customer": ("customer", "People: add, list, show, edit, rm, restore."),
+    "company": ("company", "Companies: add, list, show, edit, rm, restore."),
+    "deal": ("deal", "Deals in a pipeline: add, list, board, show, move, won, lost."),
+    "pipeline": ("pipeline", "Pipelines and their stages."),
+    "interaction": ("interaction", "Interactions on every channel."),
+    "remind": ("remind", "Reminders: add, list, done, snooze."),
+    "db": ("database", "The database: path, upgrade, check, backup."),
+}
+#: The shortcuts: (module, function, click command class or None).
+SHORTCUTS = {
+    "log": ("interaction", "log", None),
+    "timeline": ("interaction", "timeline", None),
+    "inbox": ("remind", "inbox", None),
+    "search": ("search", "search", FilterCommand),
+    "export": ("transfer", "export", None),
+    "import": ("transfer", "import_", None),
+    "schema": ("schema", "schema", None),
+    "demo": ("demo", "demo", None),
+    "tui": ("tui", "tui", None),
+    "completion": ("completion", "completion", None),
+}
+
+
+def _noop() -> None:
+    """A callback that makes a holder app a group, so its one command keeps its name."""
+
+
+def _build(name: str) -> Any:
+    """The click command of one noun or shortcut, importing only its own module."""
+    holder = typer.Typer(rich_markup_mode=HELP_MARKUP)
+    holder.callback()(_noop)
+    if name in NOUNS:
+        module_name, help_text = NOUNS[name]
+        module = importlib.import_module(f"crmcli.commands.{module_name}")
+        holder.add_typer(module.app, name=name, help=help_text)
+    else:
+        module_name, function, command_class = SHORTCUTS[name]
+        module = importlib.import_module(f"crmcli.commands.{module_name}")
+        holder.command(name, cls=command_class)(getattr(module, function))
+    return typer.main.get_command(holder).commands[name]
+
+
+class LazyCommands(MutableMapping):
+    """The root's sub-commands, built on first use: `crm customer show` pays for the
+    customer module only, not for the whole tree (every name is known up front, so help,
+    completion and typo suggestions still see them all)."""
+
+    def __init__(self, names: list[str]) -> None:
+        self._names = names
+        self._built: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            if name not in self._names:
+                raise KeyError(name)
+            self._built[name] = _build(name)
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._built[name] = command
+        if name not in self._names:
+            self._names.append(name)
+
+    def __delitem__(self, name: str) -> None:
+        self._names.remove(name)
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
 
 
 def run() -> None:

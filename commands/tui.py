@@ -54,8 +54,3 @@ def tui(
         store.dispose()
     if app.return_code:
         raise typer.Exit(app.return_code)
-
-
-def register(app: typer.Typer) -> None:
-    """Add `crm tui` to the CLI."""
-    app.command("tui")(tui)
