@@ -25,6 +25,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
+from crmcli.vocabulary import CHANNELS
+
 
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
@@ -96,18 +98,6 @@ PRODUCTS = (
     "Hardware refresh",
     "Consulting days",
     "API add-on",
-)
-CHANNELS = (
-    "email",
-    "call",
-    "meeting",
-    "sms",
-    "chat",
-    "social",
-    "web",
-    "letter",
-    "questionnaire",
-    "note",
 )
 SUMMARIES = (
     "Discussed the renewal",

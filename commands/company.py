@@ -63,14 +63,16 @@ def list_(
     as_json: opt.Json = False,
 ) -> None:
     """List companies matching a filter: crm company list industry:software tag:partner"""
-    from crmcli.services.listing import list_records
-
-    with context.reading() as session:
-        records = list_records(
-            session, "company", terms or [], sort=sort, limit=limit, deleted=deleted
-        )
-    context.show_records(
-        records, columns.COMPANY, fmt, as_json, limit=limit, empty_message="No companies."
+    context.list_command(
+        "company",
+        columns.COMPANY,
+        terms,
+        limit=limit,
+        sort=sort,
+        fmt=fmt,
+        as_json=as_json,
+        deleted=deleted,
+        empty_message="No companies.",
     )
 
 
@@ -127,10 +129,7 @@ def rm(ref: Ref) -> None:
     """Delete a company (soft: `crm company restore` brings it back)."""
     from crmcli.services import companies
 
-    with context.writing() as session:
-        company = companies.remove(session, ref)
-        label = f"Deleted company {company.id}: {company.name}"
-    typer.echo(label)
+    context.soft_delete_command("company", companies.remove, ref, "Deleted")
 
 
 @app.command("restore")
@@ -138,7 +137,4 @@ def restore(ref: Ref) -> None:
     """Bring back a deleted company."""
     from crmcli.services import companies
 
-    with context.writing() as session:
-        company = companies.restore(session, ref)
-        label = f"Restored company {company.id}: {company.name}"
-    typer.echo(label)
+    context.soft_delete_command("company", companies.restore, ref, "Restored")

@@ -7,7 +7,7 @@ store is opened (and crmcli.db imported) only when a command actually needs data
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
@@ -132,3 +132,34 @@ def changed(
         show_record(record, columns, fmt, as_json)
     else:
         typer.echo(message)
+
+
+def list_command(
+    entity: str,
+    columns: Sequence[Column],
+    terms: list[str] | None,
+    *,
+    limit: int,
+    sort: str | None,
+    fmt: str | None,
+    as_json: bool,
+    deleted: bool = False,
+    empty_message: str = "No records.",
+) -> None:
+    """The body of every `crm NOUN list`: filter, sort, limit, print."""
+    from crmcli.services.listing import list_records
+
+    with reading() as session:
+        records = list_records(
+            session, entity, terms or [], sort=sort, limit=limit, deleted=deleted
+        )
+    show_records(records, columns, fmt, as_json, limit=limit, empty_message=empty_message)
+
+
+def soft_delete_command(kind: str, action: Callable, ref: str, done: str) -> None:
+    """The body of `rm` and `restore`: one write, then `Deleted customer 3: Ada`."""
+    with writing() as session:
+        record = action(session, ref)
+        label = getattr(record, "name", None) or getattr(record, "title", "")
+        message = f"{done} {kind} {record.id}: {label}"
+    typer.echo(message)

@@ -77,14 +77,16 @@ def list_(
     as_json: opt.Json = False,
 ) -> None:
     """List customers matching a filter: crm customer list tag:vip company:acme income>50000"""
-    from crmcli.services.listing import list_records
-
-    with context.reading() as session:
-        records = list_records(
-            session, "customer", terms or [], sort=sort, limit=limit, deleted=deleted
-        )
-    context.show_records(
-        records, columns.CUSTOMER, fmt, as_json, limit=limit, empty_message="No customers."
+    context.list_command(
+        "customer",
+        columns.CUSTOMER,
+        terms,
+        limit=limit,
+        sort=sort,
+        fmt=fmt,
+        as_json=as_json,
+        deleted=deleted,
+        empty_message="No customers.",
     )
 
 
@@ -164,10 +166,7 @@ def rm(ref: Ref) -> None:
     """Delete a customer (soft: `crm customer restore` brings it back)."""
     from crmcli.services import customers
 
-    with context.writing() as session:
-        customer = customers.remove(session, ref)
-        label = f"Deleted customer {customer.id}: {customer.name}"
-    typer.echo(label)
+    context.soft_delete_command("customer", customers.remove, ref, "Deleted")
 
 
 @app.command("restore")
@@ -175,7 +174,4 @@ def restore(ref: Ref) -> None:
     """Bring back a deleted customer."""
     from crmcli.services import customers
 
-    with context.writing() as session:
-        customer = customers.restore(session, ref)
-        label = f"Restored customer {customer.id}: {customer.name}"
-    typer.echo(label)
+    context.soft_delete_command("customer", customers.restore, ref, "Restored")

@@ -87,14 +87,16 @@ def list_(
     as_json: opt.Json = False,
 ) -> None:
     """List deals: crm deal list status:open stage:proposal value>5000 close<eom"""
-    from crmcli.services.listing import list_records
-
-    with context.reading() as session:
-        records = list_records(
-            session, "deal", terms or [], sort=sort, limit=limit, deleted=deleted
-        )
-    context.show_records(
-        records, columns.DEAL, fmt, as_json, limit=limit, empty_message="No deals."
+    context.list_command(
+        "deal",
+        columns.DEAL,
+        terms,
+        limit=limit,
+        sort=sort,
+        fmt=fmt,
+        as_json=as_json,
+        deleted=deleted,
+        empty_message="No deals.",
     )
 
 
@@ -268,10 +270,7 @@ def rm(ref: Ref) -> None:
     """Delete a deal (soft: `crm deal restore` brings it back)."""
     from crmcli.services import deals
 
-    with context.writing() as session:
-        deal = deals.remove(session, ref)
-        label = f"Deleted deal {deal.id}: {deal.title}"
-    typer.echo(label)
+    context.soft_delete_command("deal", deals.remove, ref, "Deleted")
 
 
 @app.command("restore")
@@ -279,7 +278,4 @@ def restore(ref: Ref) -> None:
     """Bring back a deleted deal."""
     from crmcli.services import deals
 
-    with context.writing() as session:
-        deal = deals.restore(session, ref)
-        label = f"Restored deal {deal.id}: {deal.title}"
-    typer.echo(label)
+    context.soft_delete_command("deal", deals.restore, ref, "Restored")

@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
+from crmcli.vocabulary import CHANNELS, DIRECTIONS, ENTITIES, STAGE_KINDS  # noqa: F401 (re-exported)
+
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -22,23 +24,6 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-CHANNELS = (
-    "email",
-    "call",
-    "meeting",
-    "sms",
-    "chat",
-    "social",
-    "web",
-    "letter",
-    "questionnaire",
-    "note",
-)
-DIRECTIONS = ("in", "out")
-STAGE_KINDS = ("open", "won", "lost")
-
-#: The entity names used by `tag`, `field_value` and the search index.
-ENTITIES = ("customer", "company", "deal", "interaction", "reminder")
 
 #: Table models never validate on construction, so pydantic's schema is built only if
 #: something asks for it: this keeps ~40 ms off every command's start-up.

@@ -6,6 +6,7 @@ A test checks every serialised record against these, so the two cannot drift apa
 from __future__ import annotations
 
 from crmcli.errors import InvalidInput
+from crmcli.vocabulary import CHANNELS, DIRECTIONS, STAGE_KINDS
 
 _STR = {"type": "string"}
 _NSTR = {"type": ["string", "null"]}
@@ -66,7 +67,7 @@ _PROPERTIES: dict[str, dict[str, dict]] = {
         "pipeline": _NSTR,
         "stage_id": _INT,
         "stage": _STR,
-        "status": {"type": "string", "enum": ["open", "won", "lost"]},
+        "status": {"type": "string", "enum": list(STAGE_KINDS)},
         "probability": _INT,
         "value": {**_NUM, "description": "Major units, exact (12000.5)."},
         "currency": {"type": "string", "pattern": "^[A-Z]{3}$"},
@@ -99,22 +100,8 @@ _PROPERTIES: dict[str, dict[str, dict]] = {
         "customer": _NSTR,
         "deal_id": _NINT,
         "deal": _NSTR,
-        "channel": {
-            "type": "string",
-            "enum": [
-                "email",
-                "call",
-                "meeting",
-                "sms",
-                "chat",
-                "social",
-                "web",
-                "letter",
-                "questionnaire",
-                "note",
-            ],
-        },
-        "direction": {"type": "string", "enum": ["in", "out"]},
+        "channel": {"type": "string", "enum": list(CHANNELS)},
+        "direction": {"type": "string", "enum": list(DIRECTIONS)},
         "occurred_at": _TIME,
         "summary": _NSTR,
         "body": _NSTR,
@@ -150,7 +137,7 @@ _PROPERTIES: dict[str, dict[str, dict]] = {
                     "name": _STR,
                     "position": _INT,
                     "probability": _INT,
-                    "kind": {"type": "string", "enum": ["open", "won", "lost"]},
+                    "kind": {"type": "string", "enum": list(STAGE_KINDS)},
                     "rotting_days": _NINT,
                 },
             },

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from crmcli.errors import InvalidInput
-from crmcli.models import CHANNELS, DIRECTIONS
+from crmcli.vocabulary import CHANNELS, DIRECTIONS
 
 # Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is not our job.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

@@ -1,0 +1,23 @@
+"""The fixed words of the data model: channels, directions, stage kinds, entity names.
+
+Plain constants with no imports, so the schema, the validators, the benchmark generator and
+the models all name the same words without pulling in the ORM.
+"""
+
+CHANNELS = (
+    "email",
+    "call",
+    "meeting",
+    "sms",
+    "chat",
+    "social",
+    "web",
+    "letter",
+    "questionnaire",
+    "note",
+)
+DIRECTIONS = ("in", "out")
+STAGE_KINDS = ("open", "won", "lost")
+
+#: The entity names used by `tag`, `field_value` and the search index.
+ENTITIES = ("customer", "company", "deal", "interaction", "reminder")
