@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 import typer
+
 from crmcli.commands import output
 from crmcli.commands.output import Column
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+
 from crmcli.commands import columns, context
 from crmcli.commands import options as opt
 from crmcli.commands.customer import parse_sets

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from crmcli.commands.context import GLOBALS
 
 

@@ -6,6 +6,7 @@ import sys
 from typing import Annotated
 
 import typer
+
 from crmcli.commands import columns, context
 from crmcli.commands import options as opt
 

@@ -14,12 +14,12 @@ from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
-from crmcli.commands.context import GLOBALS
-from crmcli.commands.options import HELP_MARKUP, FilterCommand
 from typer._click.exceptions import ClickException, NoArgsIsHelpError  # not re-exported by typer
 from typer.core import TyperGroup
 
 import crmcli
+from crmcli.commands.context import GLOBALS
+from crmcli.commands.options import HELP_MARKUP, FilterCommand
 from crmcli.errors import Ambiguous, CrmError
 
 EXIT_INTERNAL = 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+
 from crmcli.commands import columns, context
 from crmcli.commands import options as opt
 
@@ -45,9 +46,8 @@ def show(
     as_json: opt.Json = False,
 ) -> None:
     """Show a pipeline's stages in order."""
-    from crmcli.commands import output
-
     from crmcli import refs
+    from crmcli.commands import output
     from crmcli.records import pipeline_records
 
     with context.reading() as session:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+
 from crmcli.commands import columns, context
 from crmcli.commands import options as opt
 
@@ -45,7 +46,6 @@ def search(
 ) -> None:
     """Search everything: crm search acme renewal --type deal"""
     from crmcli.commands import output
-
     from crmcli.services.search import search as run_search
 
     with context.reading() as session:

@@ -6,6 +6,7 @@ import sys
 from typing import Annotated
 
 import typer
+
 from crmcli.commands import context
 
 
@@ -26,7 +27,6 @@ def export(
 ) -> None:
     """Write every record (or --type T) with a `type` field; `crm import` reads it back."""
     from crmcli.commands import output
-
     from crmcli.errors import InvalidInput
     from crmcli.transfer import export_records
 

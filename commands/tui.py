@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
 from crmcli.commands.context import GLOBALS
 
 
@@ -30,9 +31,8 @@ def tui(
     ] = None,
 ) -> None:
     """Open the terminal UI: funnel board, reminder inbox, customers (? lists the keys)."""
-    from crmcli.commands.context import open_store
-
     from crmcli import refs
+    from crmcli.commands.context import open_store
     from crmcli.errors import InvalidInput
 
     if keymap is not None and not keymap.is_file():

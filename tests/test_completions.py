@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from crmcli.commands.completion import SHELLS, script
 
+from crmcli.commands.completion import SHELLS, script
 from tests.conftest import REPO
 
 

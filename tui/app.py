@@ -20,11 +20,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from crmcli.tui import keymap as keymaps
-from crmcli.tui.commands import CrmCommands
-from crmcli.tui.screens.board import BoardScreen
-from crmcli.tui.screens.customer import CustomerScreen
-from crmcli.tui.screens.inbox import InboxScreen
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
@@ -33,6 +28,11 @@ from crmcli.dates import to_utc
 from crmcli.db import Store
 from crmcli.errors import Ambiguous, CrmError
 from crmcli.models import utcnow
+from crmcli.tui import keymap as keymaps
+from crmcli.tui.commands import CrmCommands
+from crmcli.tui.screens.board import BoardScreen
+from crmcli.tui.screens.customer import CustomerScreen
+from crmcli.tui.screens.inbox import InboxScreen
 from crmcli.watch import Watcher
 
 

@@ -6,8 +6,9 @@ import json
 import shutil
 
 import pytest
-from crmcli.commands.main import app
 from typer.testing import CliRunner
+
+from crmcli.commands.main import app
 
 
 class Cli:

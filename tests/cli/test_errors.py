@@ -32,8 +32,9 @@ def _small_db(tmp_path_factory, _template_db):
     exported: list[str] = []
 
     def export() -> None:
-        from crmcli.commands.main import app
         from typer.testing import CliRunner
+
+        from crmcli.commands.main import app
 
         exported.append(CliRunner().invoke(app, ["export"]).stdout)
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from crmcli.commands.output import (
     FORMATS,
     Column,
@@ -21,7 +22,6 @@ from crmcli.commands.output import (
     resolve_format,
     use_color,
 )
-
 from crmcli.errors import InvalidInput
 
 ANSI = "\x1b["

@@ -79,8 +79,9 @@ def test_schema_command_prints_every_type(cli_runner_json) -> None:
 def cli_runner_json():
     import json
 
-    from crmcli.commands.main import app
     from typer.testing import CliRunner
+
+    from crmcli.commands.main import app
 
     def run(*args: str):
         result = CliRunner().invoke(app, list(args))

@@ -7,7 +7,6 @@ import time
 from collections.abc import Callable
 
 from crmcli.tui.app import CrmApp
-
 from tests.tui.conftest import FIXED_NOW
 
 

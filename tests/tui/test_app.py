@@ -8,14 +8,13 @@ import os
 import subprocess
 import time
 
+from crmcli.models import Deal, Reminder
+from crmcli.services import customers, deals, pipelines
 from crmcli.tui import keymap
 from crmcli.tui.app import CrmApp
 from crmcli.tui.screens.board import BoardScreen
 from crmcli.tui.screens.customer import CustomerScreen
 from crmcli.tui.screens.inbox import InboxScreen
-
-from crmcli.models import Deal, Reminder
-from crmcli.services import customers, deals, pipelines
 from tests.conftest import crm_executable
 from tests.tui.helpers import make_app, settle, wait_for
 
@@ -244,8 +243,9 @@ async def test_no_color_keeps_the_focus_visible(demo_store, monkeypatch) -> None
 
 
 def test_crm_tui_checks_its_options_before_starting() -> None:
-    from crmcli.commands.main import app as cli
     from typer.testing import CliRunner
+
+    from crmcli.commands.main import app as cli
 
     runner = CliRunner()
     result = runner.invoke(cli, ["tui", "--pipeline", "nope"])

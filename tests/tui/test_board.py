@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 
-from crmcli.tui.screens.board import BoardScreen
-from crmcli.tui.screens.customer import CustomerScreen
-from crmcli.tui.widgets.board import DealCard
 from sqlmodel import select
 
 from crmcli import board as boards
 from crmcli.models import Deal, Stage, StageChange
 from crmcli.services import customers, deals, pipelines
+from crmcli.tui.screens.board import BoardScreen
+from crmcli.tui.screens.customer import CustomerScreen
+from crmcli.tui.widgets.board import DealCard
 from tests.tui.conftest import FIXED_NOW
 from tests.tui.helpers import fill, make_app, notifications, settle, wait_for
 

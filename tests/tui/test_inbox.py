@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from crmcli.tui.screens.customer import CustomerScreen
-from crmcli.tui.screens.inbox import InboxScreen
-from crmcli.tui.widgets.inbox import ReminderItem
 from sqlmodel import select
 
 from crmcli.dates import parse_when
 from crmcli.models import Interaction, Reminder
 from crmcli.services import reminders
+from crmcli.tui.screens.customer import CustomerScreen
+from crmcli.tui.screens.inbox import InboxScreen
+from crmcli.tui.widgets.inbox import ReminderItem
 from tests.tui.conftest import FIXED_NOW
 from tests.tui.helpers import fill, make_app, notifications, settle
 

@@ -9,10 +9,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from crmcli.tui.data import load_deal
-from crmcli.tui.screens.base import CrmScreen
-from crmcli.tui.widgets.board import DealCard, StageColumn
-from crmcli.tui.widgets.keybar import KeyBar, TopBar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -23,6 +19,10 @@ from textual.widgets import Input
 from crmcli import board as boards
 from crmcli.board import Board, Card
 from crmcli.errors import CrmError
+from crmcli.tui.data import load_deal
+from crmcli.tui.screens.base import CrmScreen
+from crmcli.tui.widgets.board import DealCard, StageColumn
+from crmcli.tui.widgets.keybar import KeyBar, TopBar
 
 #: Load the next page of a column when focus comes this close to its last loaded card.
 PREFETCH = 5

@@ -7,9 +7,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from crmcli.tui.data import CustomerView, load_customer
-from crmcli.tui.screens.base import CrmScreen
-from crmcli.tui.widgets.keybar import KeyBar, TopBar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -21,6 +18,9 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from crmcli.dates import format_local, humanize, parse_iso
+from crmcli.tui.data import CustomerView, load_customer
+from crmcli.tui.screens.base import CrmScreen
+from crmcli.tui.widgets.keybar import KeyBar, TopBar
 
 #: Below this width the two panes stack.
 NARROW = 100

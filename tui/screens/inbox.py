@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from crmcli.tui.data import Inbox, InboxItem, load_inbox
-from crmcli.tui.screens.base import CrmScreen
-from crmcli.tui.widgets.inbox import GroupHeading, ReminderItem
-from crmcli.tui.widgets.keybar import KeyBar, TopBar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,6 +12,10 @@ from textual.events import DescendantFocus
 from textual.widgets import Static
 
 from crmcli.services import reminders
+from crmcli.tui.data import Inbox, InboxItem, load_inbox
+from crmcli.tui.screens.base import CrmScreen
+from crmcli.tui.widgets.inbox import GroupHeading, ReminderItem
+from crmcli.tui.widgets.keybar import KeyBar, TopBar
 
 
 class InboxList(VerticalScroll, can_focus=False, inherit_bindings=False):

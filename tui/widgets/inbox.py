@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from crmcli.tui.data import InboxItem
 from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
 from crmcli.dates import format_local, humanize
+from crmcli.tui.data import InboxItem
 
 TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Upcoming"}
 
