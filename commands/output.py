@@ -31,6 +31,17 @@ FORMATS = ("table", "tsv", "json", "ndjson", "csv", "ids")
 
 KINDS = ("text", "datetime", "money", "list", "int")
 
+#: The width of a table written to a pipe or file (`COLUMNS` overrides it).
+_PIPE_WIDTH = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 132
+
+#: The widest a short column is kept whole.
+_SHORT_MAX = 24
+
+#: Text columns whose values are short codes or dates: cut, never wrapped, in tables.
+_SHORT_KEYS = frozenset(
+    {"currency", "close_date", "stage", "status", "channel", "direction", "kind", "owner"}
+)
+
 # One run of tabs / line breaks becomes one space, so a TSV record stays on one line with
 # exactly one tab between fields.
 _TSV_UNSAFE = re.compile(r"[\t\r\n]+")
@@ -211,13 +222,14 @@ def _console(stream: TextIO, color: bool) -> Console:
     """A rich Console on `stream` that writes no escape codes at all unless `color`.
 
     color_system=None turns off every style (bold and dim too), so a table redirected to a
-    file or shown with --no-color is plain text. The width comes from the terminal
-    (or COLUMNS) as rich detects it.
+    file or shown with --no-color is plain text. The width comes from the terminal (or
+    COLUMNS); a pipe has no width, so a table asked for there gets a roomy one.
     """
     from rich.console import Console
 
     return Console(
         file=stream,
+        width=None if _is_tty(stream) else _PIPE_WIDTH,
         force_terminal=color,
         color_system="auto" if color else None,
         no_color=not color,
@@ -301,17 +313,25 @@ def _render_table(
         header_style="bold" if color else "",
         title_style="bold" if color else "",
     )
-    for col in columns:
-        truncate = col.max_width is not None
+    cells = [
+        [_table_cell(get_value(record, col.key), col.kind) for col in columns] for record in rows
+    ]
+    for index, col in enumerate(columns):
+        # Short values (ids, money, dates, codes) keep their full width; long text is cut
+        # with an ellipsis, so a narrow terminal loses the ends of titles, not the shape.
+        short = col.kind not in ("text", "list") or col.key in _SHORT_KEYS
+        widest = max([len(col.header), *(row[index].cell_len for row in cells)])
         table.add_column(
             Text(col.header),
             justify="right" if col.kind in ("money", "int") else "left",
+            min_width=min(widest, _SHORT_MAX) if short else None,
             max_width=col.max_width,
-            overflow="ellipsis" if truncate else "fold",
-            no_wrap=truncate,
+            overflow="ellipsis" if short else "fold",
+            no_wrap=short,
+            ratio=None if short else 1,
         )
-    for record in rows:
-        table.add_row(*(_table_cell(get_value(record, col.key), col.kind) for col in columns))
+    for row in cells:
+        table.add_row(*row)
     console.print(table)
     return len(rows)
 
