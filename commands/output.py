@@ -317,8 +317,8 @@ def _render_table(
         [_table_cell(get_value(record, col.key), col.kind) for col in columns] for record in rows
     ]
     for index, col in enumerate(columns):
-        # Short values (ids, money, dates, codes) keep their full width; long text is cut
-        # with an ellipsis, so a narrow terminal loses the ends of titles, not the shape.
+        # Short values (ids, money, dates, codes) keep their full width on one line; text
+        # wraps within its column (at most max_width wide), so nothing is ever cropped.
         short = col.kind not in ("text", "list") or col.key in _SHORT_KEYS
         widest = max([len(col.header), *(row[index].cell_len for row in cells)])
         table.add_column(

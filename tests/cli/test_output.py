@@ -229,11 +229,12 @@ def test_table_has_headers_and_values_without_ansi() -> None:
         assert text in out
 
 
-def test_table_truncates_with_ellipsis() -> None:
+def test_table_wraps_long_text_within_max_width() -> None:
     record = {"id": 1, "name": "Bartholomew Featherstonehaugh"}
     out, _ = render([record], "table", TABLE_COLUMNS)
-    assert "Bartholomew Featherstonehaugh" not in out
-    assert "…" in out
+    assert "Bartholomew Featherstonehaugh" not in out  # wider than the column's max_width
+    assert "Bartholomew" in out and "Featherstone" in out and "haugh" in out  # wrapped, not cropped
+    assert "…" not in out
 
 
 def test_table_money_is_right_aligned() -> None:
