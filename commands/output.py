@@ -29,8 +29,6 @@ if TYPE_CHECKING:
 
 FORMATS = ("table", "tsv", "json", "ndjson", "csv", "ids")
 
-KINDS = ("text", "datetime", "money", "list", "int")
-
 #: The width of a table written to a pipe or file (`COLUMNS` overrides it).
 _PIPE_WIDTH = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 132
 

@@ -87,12 +87,6 @@ def set_fields(
     session.flush()
 
 
-def known_field_keys(session: Session, entity: str) -> set[str]:
-    """Custom field names in use for an entity: what the filter language accepts."""
-    rows = session.exec(select(FieldValue.key).where(FieldValue.entity == entity).distinct())
-    return set(rows)
-
-
 def field_key_exists(session: Session, entity: str, key: str) -> bool:
     row = session.exec(
         select(FieldValue.id).where(FieldValue.entity == entity, FieldValue.key == key).limit(1)

@@ -275,9 +275,6 @@ class Board:
     def column(self, stage_id: int) -> Column | None:
         return next((c for c in self.columns if c.stage.id == stage_id), None)
 
-    def column_index(self, stage_id: int) -> int | None:
-        return next((i for i, c in enumerate(self.columns) if c.stage.id == stage_id), None)
-
     def find_card(self, deal_id: int) -> tuple[Column, Card] | None:
         for column in self.columns:
             index = column.index_of(deal_id)

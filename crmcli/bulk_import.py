@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from crmcli import config, money, search_index, validate
+from crmcli import config, money, refs, search_index, validate
 from crmcli import ndjson as nd
 from crmcli.errors import Conflict, InvalidInput, NotFound
 from crmcli.models import (
@@ -93,6 +93,14 @@ class BulkCreates:
         self.user = config.current_user()
         self.now = utcnow()
         self.batch = _Batch()
+        self._builders = {
+            "company": self._company,
+            "customer": self._customer,
+            "deal": self._deal,
+            "stage_change": self._stage_change,
+            "interaction": self._interaction,
+            "reminder": self._reminder,
+        }
         if session.get_bind().dialect.name == "sqlite":
             # A big import touches every index page: a generous page cache (for this
             # connection only) keeps them in memory instead of re-reading them per batch.
@@ -140,8 +148,7 @@ class BulkCreates:
             nd.record_id(data["id"], "id") if data.get("id") is not None else self.high[kind] + 1
         )
         self.high[kind] = record_id
-        builder = getattr(self, f"_{kind}")
-        row = builder(record_id, data)
+        row = self._builders[kind](record_id, data)
         self.batch.rows[kind].append(row)
         self.batch.lines[kind].append(number)
         self.batch.size += 1
@@ -392,16 +399,9 @@ class BulkCreates:
                     raise InvalidInput(f"line {line}: {exc}") from None
 
     def _stage_named(self, pipeline_id: int, name: str) -> Stage:
-        """A stage by name, as `crmcli.refs.stage` reads it: exact, else a unique prefix."""
+        """A stage by name from the cached stages, with the rule `crm deal move` uses."""
         candidates = [s for s in self.stages.values() if s.pipeline_id == pipeline_id]
-        wanted = name.strip().lower()
-        exact = [s for s in candidates if s.name.lower() == wanted]
-        prefixed = [s for s in candidates if s.name.lower().startswith(wanted)] if wanted else []
-        found = exact or (prefixed if len(prefixed) == 1 else [])
-        if not found:
-            names = ", ".join(s.name for s in candidates)
-            raise InvalidInput(f"unknown stage '{name}': this pipeline has {names}")
-        return found[0]
+        return refs.pick_stage(candidates, name)
 
     def _interaction(self, record_id: int, data: dict) -> dict:
         if "channel" not in data:

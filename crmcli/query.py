@@ -406,6 +406,16 @@ def where_clauses(
     return clauses
 
 
+#: The text a word is looked for in where there is no full-text index.
+_TITLES = {
+    "customer": col(Customer.name),
+    "company": col(Company.name),
+    "deal": col(Deal.title),
+    "interaction": col(Interaction.summary),
+    "reminder": col(Reminder.text),
+}
+
+
 def text_match(session: Session, entity: str, words: list[str]) -> Clause:
     """Full-text words: FTS5 on SQLite, a LIKE on the record's title elsewhere."""
     spec = SPECS[entity]
@@ -414,10 +424,7 @@ def text_match(session: Session, entity: str, words: list[str]) -> Clause:
         if subquery is None:
             return sa.true()
         return col(spec.model.id).in_(subquery)
-    title = getattr(spec.model, "name", None) or getattr(spec.model, "title", None)
-    title = title if title is not None else getattr(spec.model, "summary", None)
-    if title is None:
-        title = spec.model.text
+    title = _TITLES[entity]
     return sa.and_(*(func.lower(title).contains(w.lower(), autoescape=True) for w in words))
 
 

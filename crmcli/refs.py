@@ -150,10 +150,15 @@ def pipeline(session: Session, ref: str | None) -> Pipeline:
 
 
 def stage(session: Session, pipeline_id: int, name: str) -> Stage:
-    """A stage of a pipeline by name (case-insensitive) or position number."""
+    """A stage of a pipeline by name (case-insensitive), or a unique prefix of one."""
     stages = session.exec(
         select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
     ).all()
+    return pick_stage(stages, name)
+
+
+def pick_stage(stages: Sequence[Stage], name: str) -> Stage:
+    """The one of `stages` a typed name means: exact first, else a unique prefix (`prop`)."""
     wanted = name.strip().lower()
     for candidate in stages:
         if candidate.name.lower() == wanted:

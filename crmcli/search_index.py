@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 ENTITY_CODES = {"customer": 1, "company": 2, "deal": 3, "interaction": 4, "reminder": 5}
-CODE_ENTITIES = {code: entity for entity, code in ENTITY_CODES.items()}
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -55,13 +54,6 @@ def index_many(session: Session, rows: Sequence[tuple[str, int, str | None, str]
     )
 
 
-def remove(session: Session, entity: str, entity_id: int) -> None:
-    if available(session):
-        session.execute(
-            sa.text("DELETE FROM search_index WHERE rowid = :r"), {"r": rowid(entity, entity_id)}
-        )
-
-
 def match_expression(words: Sequence[str]) -> str | None:
     """An FTS5 query: every word must appear, each as a prefix; phrases stay phrases."""
     parts: list[str] = []
@@ -83,23 +75,3 @@ def matching_ids(entity: str, words: Sequence[str]) -> sa.ColumnElement | None:
     return sa.text(
         "SELECT rowid / 8 FROM search_index WHERE search_index MATCH :fts AND rowid % 8 = :code"
     ).bindparams(fts=expression, code=code)
-
-
-def search(
-    session: Session, words: Sequence[str], entities: Sequence[str], limit: int | None
-) -> list[tuple[str, int]]:
-    """(entity, id) pairs, best match first."""
-    expression = match_expression(words)
-    if expression is None:
-        return []
-    codes = [ENTITY_CODES[e] for e in entities]
-    sql = (
-        "SELECT rowid FROM search_index WHERE search_index MATCH :fts "
-        f"AND rowid % 8 IN ({', '.join(str(c) for c in codes)}) ORDER BY rank"
-    )
-    params: dict[str, object] = {"fts": expression}
-    if limit:
-        sql += " LIMIT :limit"
-        params["limit"] = limit
-    rows = session.execute(sa.text(sql), params)
-    return [(CODE_ENTITIES[r % 8], r // 8) for (r,) in rows]

@@ -1,4 +1,4 @@
-"""The fixed words of the data model: channels, directions, stage kinds, entity names.
+"""The fixed words of the data model: channels, directions and stage kinds.
 
 Plain constants with no imports, so the schema, the validators, the benchmark generator and
 the models all name the same words without pulling in the ORM.
@@ -18,6 +18,3 @@ CHANNELS = (
 )
 DIRECTIONS = ("in", "out")
 STAGE_KINDS = ("open", "won", "lost")
-
-#: The entity names used by `tag`, `field_value` and the search index.
-ENTITIES = ("customer", "company", "deal", "interaction", "reminder")

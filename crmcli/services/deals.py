@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from crmcli import attributes, config, money, refs, search_index, validate
 from crmcli.errors import InvalidInput
@@ -84,8 +84,6 @@ def add(
 
 
 def first_stage(session: Session, pipeline_id: int) -> Stage:
-    from sqlmodel import select
-
     found = session.exec(
         select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
     ).first()
@@ -182,8 +180,6 @@ def move_to(
 
 def step(session: Session, deal: Deal, direction: int) -> StageChange | None:
     """Move to the previous (-1) or next (+1) open stage (the rule is `board.step_target`)."""
-    from sqlmodel import select
-
     from crmcli.board import step_target
 
     stages = session.exec(select(Stage).where(Stage.pipeline_id == deal.pipeline_id)).all()
@@ -206,8 +202,6 @@ def lost(session: Session, ref: str | Deal, reason: str) -> StageChange | None:
 
 
 def _stage_of_kind(session: Session, deal: Deal, kind: str) -> Stage:
-    from sqlmodel import select
-
     found = session.exec(
         select(Stage)
         .where(Stage.pipeline_id == deal.pipeline_id, Stage.kind == kind)

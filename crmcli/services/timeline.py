@@ -5,7 +5,6 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from crmcli import records, refs
-from crmcli.dates import iso
 from crmcli.models import Deal, Interaction, Reminder, StageChange
 
 
@@ -66,6 +65,3 @@ def _entry(kind: str, record: dict, at: str, text: str) -> dict:
         "deal_id": record.get("deal_id"),
         "record": record,
     }
-
-
-__all__ = ["iso", "timeline"]
