@@ -23,6 +23,7 @@ def list_(fmt: opt.Format = None, as_json: opt.Json = False) -> None:
     """List pipelines."""
     from sqlmodel import select
 
+    from crmcli.commands import output
     from crmcli.models import Pipeline
     from crmcli.records import pipeline_records
 
@@ -30,8 +31,6 @@ def list_(fmt: opt.Format = None, as_json: opt.Json = False) -> None:
         records = pipeline_records(
             session, session.exec(select(Pipeline).order_by(Pipeline.id)).all()
         )
-    from crmcli.commands import output
-
     chosen = output.resolve_format(fmt, as_json, context.stdout())
     shown = records if chosen in ("json", "ndjson") else [_summary(r) for r in records]
     context.show_records(shown, columns.PIPELINE, chosen, False)

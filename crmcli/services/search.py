@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from crmcli import query
+from crmcli import attributes, query
 from crmcli.errors import InvalidInput
 from crmcli.filterparse import Filter, parse_filter
 from crmcli.services.listing import list_records
@@ -43,8 +43,6 @@ def search(
 
 
 def _knows(session: Session, entity: str, field: str) -> bool:
-    from crmcli import attributes
-
     spec = query.SPECS[entity]
     return field in spec.filters or (
         spec.has_fields and attributes.field_key_exists(session, entity, field)
