@@ -80,6 +80,7 @@ def run(args: argparse.Namespace) -> list[Result]:
     ctx = rows.Context(sizes=args.size, runs=args.runs, keep=args.keep, fresh=args.fresh)
     groups = args.only
     results: list[Result] = []
+    datasets.compile_installed_code()
 
     def add(group: str, measure) -> None:
         datasets.log(f"measuring {group} ...")

@@ -35,10 +35,14 @@ class Globals:
 GLOBALS = Globals()
 
 
-def open_store() -> Store:
+def open_store(location: str | None = None, *, migrate: bool = True) -> Store:
+    """The database named by --db (or `location`); the command's start-up ends here."""
+    from crmcli.commands.launcher import startup_finished
     from crmcli.db import open_store as _open
 
-    return _open(GLOBALS.db)
+    store = _open(location or GLOBALS.db, migrate=migrate)
+    startup_finished()
+    return store
 
 
 @contextmanager

@@ -24,10 +24,10 @@ def path() -> None:
 @app.command("upgrade")
 def upgrade() -> None:
     """Create the database or bring its schema up to date (every command does this too)."""
-    from crmcli.db import SCHEMA_REVISION, open_store
+    from crmcli.db import SCHEMA_REVISION
     from crmcli.db import upgrade as run_upgrade
 
-    store = open_store(GLOBALS.db, migrate=False)
+    store = context.open_store(migrate=False)
     try:
         start = run_upgrade(store)
     finally:
@@ -41,10 +41,9 @@ def upgrade() -> None:
 @app.command("check")
 def check() -> None:
     """Check the schema revision, integrity, foreign keys and the search index. Exit 1 on a problem."""
-    from crmcli.db import open_store
     from crmcli.maintenance import check as run_check
 
-    store = open_store(GLOBALS.db, migrate=False)
+    store = context.open_store(migrate=False)
     try:
         report = run_check(store)
         if report.revision != report.expected:

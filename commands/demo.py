@@ -20,8 +20,8 @@ def demo(
     reset: Annotated[bool, typer.Option("--reset", help="Delete the demo database first.")] = False,
 ) -> None:
     """Fill a demo database (default: demo.db beside your real one; --db elsewhere)."""
+    from crmcli.commands.context import open_store
     from crmcli.config import is_url
-    from crmcli.db import open_store
     from crmcli.demo import build_demo
 
     location = GLOBALS.db or str(demo_location())

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.sql import operators
 from sqlmodel import Session, col, func, select
 
 from crmcli import attributes, dates, money, search_index
@@ -428,8 +429,36 @@ def text_match(session: Session, entity: str, words: list[str]) -> Clause:
     return sa.and_(*(func.lower(title).contains(w.lower(), autoescape=True) for w in words))
 
 
-def order_by(entity: str, sort: str | None) -> list[sa.ColumnElement]:
-    """`--sort name`, `--sort -created` (newest first); the id breaks ties."""
+def driven_by_text(session: Session, entity: str, flt: Filter) -> bool:
+    """Whether a list should start from the full-text hits rather than from its sort index.
+
+    SQLite's planner cannot tell how many records a full-text match keeps. Left alone it
+    walks the sort index (`deleted_at, name`) and tests each record against the hits: quick
+    when most records match, a scan of the table when few do ("Freya Smit" among a million
+    customers: 58 ms instead of 3). So the hits are counted (up to a cap) and, when few, the
+    list looks them up by id and sorts them; see `unindexed`.
+    """
+    return (
+        bool(flt.words)
+        and search_index.available(session)
+        and search_index.has_few_hits(session, entity, list(flt.words))
+    )
+
+
+def unindexed(column: sa.ColumnElement) -> sa.ColumnElement:
+    """The column behind SQLite's unary `+`: the same value, but no index may serve it.
+
+    Used only where the full-text index exists, i.e. on SQLite.
+    """
+    return sa.UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
+
+
+def order_by(entity: str, sort: str | None, *, use_index: bool = True) -> list[sa.ColumnElement]:
+    """`--sort name`, `--sort -created` (newest first); the id breaks ties.
+
+    `use_index=False` keeps the planner from reading the rows in sort order through an index
+    (see `driven_by_text`); the id tie-breaker is the rowid and stays as it is.
+    """
     spec = SPECS[entity]
     keys = [k.strip() for k in sort.split(",")] if sort else list(spec.default_sort)
     columns = []
@@ -442,6 +471,8 @@ def order_by(entity: str, sort: str | None) -> list[sa.ColumnElement]:
                 f"cannot sort {entity}s by '{key}': use {', '.join(sorted(spec.sorts))} "
                 "(prefix - for descending)"
             )
+        if not use_index:
+            column = unindexed(column)
         columns.append(column.desc() if descending else column.asc())
     if not any(k.lstrip("-+").lower() == "id" for k in keys):
         columns.append(col(spec.model.id).asc())

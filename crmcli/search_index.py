@@ -66,6 +66,26 @@ def match_expression(words: Sequence[str]) -> str | None:
     return " AND ".join(parts) or None
 
 
+#: Up to this many hits, a list with words is driven from the index (its hits looked up by id
+#: and sorted); beyond it, walking the list's sort index and keeping the hits is cheaper.
+FEW_HITS = 5_000
+
+
+def has_few_hits(session: Session, entity: str, words: Sequence[str]) -> bool:
+    """Whether the words match at most FEW_HITS records of `entity` (counted up to that)."""
+    expression = match_expression(words)
+    if expression is None:
+        return False
+    found = session.execute(
+        sa.text(
+            "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH :fts "
+            "AND rowid % 8 = :code LIMIT :cap)"
+        ),
+        {"fts": expression, "code": ENTITY_CODES[entity], "cap": FEW_HITS + 1},
+    ).scalar_one()
+    return found <= FEW_HITS
+
+
 def matching_ids(entity: str, words: Sequence[str]) -> sa.ColumnElement | None:
     """A subquery of ids of `entity` whose text matches every word (None: nothing to match)."""
     expression = match_expression(words)

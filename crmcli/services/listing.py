@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from crmcli import query, records
-from crmcli.filterparse import Filter
+from crmcli.filterparse import Filter, parse_filter
 
 SERIALIZE = {
     "customer": records.customer_records,
@@ -34,11 +34,16 @@ def select_rows(
     """Rows of `entity` matching the filter. `deleted`: False active, True deleted, None both."""
     spec = query.SPECS[entity]
     model = spec.model
+    if not isinstance(flt, Filter):
+        flt = parse_filter(flt)
     statement = select(model).where(*query.where_clauses(session, entity, flt, now), *extra)
+    from_hits = query.driven_by_text(session, entity, flt)
     if deleted is not None and hasattr(model, "deleted_at"):
         gone = col(model.deleted_at)
+        if from_hits:
+            gone = query.unindexed(gone)
         statement = statement.where(gone.is_not(None) if deleted else gone.is_(None))
-    statement = statement.order_by(*query.order_by(entity, sort))
+    statement = statement.order_by(*query.order_by(entity, sort, use_index=not from_hits))
     limit = query.validate_limit(limit)
     if limit:
         statement = statement.limit(limit)

@@ -37,9 +37,12 @@ def search(
     results: list[dict] = []
     limit = query.validate_limit(limit)
     for kind in applicable:
-        rows = list_records(session, kind, flt, limit=limit)
+        room = limit - len(results) if limit else None
+        if room == 0:
+            break  # the limit is reached: later types would only be cut off
+        rows = list_records(session, kind, flt, limit=room)
         results.extend({"type": kind, **row} for row in rows)
-    return results[:limit] if limit else results
+    return results
 
 
 def _knows(session: Session, entity: str, field: str) -> bool:
