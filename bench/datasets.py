@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import closing
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -98,6 +100,30 @@ def timed_import(db: Path, ndjson: Path) -> float:
     return elapsed
 
 
+def database_rows(db: Path) -> int:
+    """Rows in every table of `db`, the full-text index included (not its shadow tables)."""
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+                "AND name NOT LIKE 'search_index_%' AND name != 'alembic_version'"
+            )
+        ]
+        return sum(connection.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables)
+
+
+def rows_written(db: Path) -> int:
+    """The database rows an import wrote into `db`: what it holds beyond a new database."""
+    empty = DATA / "empty-schema.db"
+    remove_db(empty)
+    upgrade(empty)
+    try:
+        return database_rows(db) - database_rows(empty)
+    finally:
+        remove_db(empty)
+
+
 @dataclass
 class Dataset:
     """A built size: where its files are and what is in them."""
@@ -107,6 +133,7 @@ class Dataset:
     db: Path
     ndjson: Path
     lines: int
+    rows: int
     sample_email: str
     sample_name: str
     import_seconds: float
@@ -142,7 +169,7 @@ def ensure(label: str, shape: Shape, *, fresh: bool = False) -> Dataset:
         summary = generate.write_file(ndjson, shape)
         log(f"{label}: {summary.total:,} lines in {time.perf_counter() - start:.1f} s; importing")
         seconds = timed_import(db, ndjson)
-        log(f"{label}: crm import took {seconds:.1f} s ({summary.total / seconds:,.0f} rows/s)")
+        log(f"{label}: crm import took {seconds:.1f} s ({summary.total / seconds:,.0f} lines/s)")
         meta = {
             "version": generate.GENERATOR_VERSION,
             "shape": asdict(shape),
@@ -154,13 +181,16 @@ def ensure(label: str, shape: Shape, *, fresh: bool = False) -> Dataset:
             "import_seconds": seconds,
             "built": time.strftime("%Y-%m-%d %H:%M:%S"),
         }
-        meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    if "rows" not in meta:  # caches from before rows were counted
+        meta["rows"] = rows_written(db)
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
     return Dataset(
         label=label,
         shape=shape,
         db=db,
         ndjson=ndjson,
         lines=meta["total"],
+        rows=meta["rows"],
         sample_email=meta["sample_email"],
         sample_name=meta["sample_name"],
         import_seconds=meta["import_seconds"],

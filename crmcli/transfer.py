@@ -26,7 +26,9 @@ real run would do. Created deals get no automatic stage change (their history co
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -127,6 +129,28 @@ def import_lines(session: Session, lines: Iterable[str], *, source: str = "-") -
     Runs inside the caller's transaction: roll it back (an error does, in `store.write()`)
     and nothing is written.
     """
+    with collector_paused():
+        return _import(session, lines, source)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while lines are loaded.
+
+    A load makes millions of short-lived dicts and lists and no reference cycles, so the
+    collector finds nothing and costs about 14 % of an import's time. Reference counting
+    still frees everything as usual; the collector's previous state comes back after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import(session: Session, lines: Iterable[str], source: str) -> ImportReport:
     importer = _Importer(session)
     bulk = BulkCreates(session)
     report = ImportReport(source=source)

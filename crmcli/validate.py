@@ -42,7 +42,7 @@ def email(text: str) -> str:
 
 def phone(text: str) -> str:
     cleaned = text.strip()
-    if not _PHONE.match(cleaned) or sum(ch.isdigit() for ch in cleaned) < 3:
+    if not _PHONE.match(cleaned) or sum(map(str.isdigit, cleaned)) < 3:
         raise InvalidInput(f"invalid phone '{text}': use digits, spaces and + ( ) - . /")
     return cleaned
 

@@ -743,3 +743,24 @@ def test_bulk_path_reads_stage_names_and_defaults_the_company(tmp_path) -> None:
         transfer.import_lines(session, [json.dumps(line) for line in bad])
     store.dispose()
     fresh.dispose()
+
+
+@pytest.mark.parametrize(("column", "target"), [("customer_id", "customer"), ("deal_id", "deal")])
+def test_a_missing_link_in_a_later_batch_names_its_line_and_writes_nothing(
+    store: Store, column: str, target: str
+) -> None:
+    """Links are left to SQLite's foreign keys on the fast path; a refused one is still
+    reported by line, and the whole import is undone."""
+    lines = ['{"type": "customer", "id": 1, "name": "Ada"}']
+    lines += [
+        json.dumps({"type": "interaction", "customer_id": 1, "channel": "call"})
+        for _ in range(6_000)
+    ]
+    bad = {"type": "interaction", "customer_id": 1, "channel": "call", column: 77}
+    lines[5_500] = json.dumps(bad)
+    with pytest.raises(NotFound, match=rf"^line 5501: no {target} with id 77$"):
+        with store.write() as s:
+            transfer.import_lines(s, lines)
+    with store.read() as s:
+        assert s.exec(select(func.count()).select_from(Interaction)).one() == 0
+        assert s.exec(select(func.count()).select_from(Customer)).one() == 0
