@@ -758,9 +758,9 @@ def test_a_missing_link_in_a_later_batch_names_its_line_and_writes_nothing(
     ]
     bad = {"type": "interaction", "customer_id": 1, "channel": "call", column: 77}
     lines[5_500] = json.dumps(bad)
-    with pytest.raises(NotFound, match=rf"^line 5501: no {target} with id 77$"):
-        with store.write() as s:
-            transfer.import_lines(s, lines)
+    refused = pytest.raises(NotFound, match=rf"^line 5501: no {target} with id 77$")
+    with refused, store.write() as s:
+        transfer.import_lines(s, lines)
     with store.read() as s:
         assert s.exec(select(func.count()).select_from(Interaction)).one() == 0
         assert s.exec(select(func.count()).select_from(Customer)).one() == 0
