@@ -44,8 +44,8 @@ def seconds(value: float) -> str:
     return f"{value * 1000:.0f} ms" if value < 10 else f"{value:.1f} s"
 
 
-def rate(value: float) -> str:
-    return f"{value:,.0f} rows/s"
+def rate(value: float, unit: str = "rows") -> str:
+    return f"{value:,.0f} {unit}/s"
 
 
 def times(value: float) -> str:

@@ -224,8 +224,8 @@ def import_rows(ctx: Context) -> list[Result]:
             Result(
                 "import records (lines)/s",
                 size=label,
-                figure=rate(data.lines / crm_s),
-                floor=rate(data.lines / floor_s),
+                figure=rate(data.lines / crm_s, "lines"),
+                floor=rate(data.lines / floor_s, "lines"),
                 ratio="-",
                 budget="-",
                 result="info",

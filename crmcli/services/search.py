@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from crmcli import attributes, query
+from crmcli import attributes, query, search_index
 from crmcli.errors import InvalidInput
 from crmcli.filterparse import Filter, parse_filter
 from crmcli.services.listing import list_records
@@ -36,6 +36,10 @@ def search(
         raise InvalidInput(f"no record type has the field(s) {fields}")
     results: list[dict] = []
     limit = query.validate_limit(limit)
+    if flt.words and search_index.available(session):
+        # One pass over the index tells which types have hits; the others are not queried.
+        hits = search_index.hit_counts(session, list(flt.words))
+        applicable = [kind for kind in applicable if hits.get(kind)]
     for kind in applicable:
         room = limit - len(results) if limit else None
         if room == 0:

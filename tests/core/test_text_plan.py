@@ -81,3 +81,10 @@ def test_search_stops_at_the_limit(people) -> None:
         first = search(s, "example", limit=3)
     assert len(everything) == 45  # the deleted customer is not found
     assert first == everything[:3]
+
+
+def test_hit_counts_per_type(people) -> None:
+    with people.read() as s:
+        assert search_index.hit_counts(s, ["ann"]) == {"customer": 6}  # the deleted one too
+        assert search_index.hit_counts(s, ["nobody"]) == {}
+        assert search(s, "nobody") == []
