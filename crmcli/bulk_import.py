@@ -106,9 +106,10 @@ class BulkCreates:
             # A big import touches every index page: a generous page cache (for this
             # connection only) keeps them in memory instead of re-reading them per batch.
             session.connection().exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
-        #: SQLite checks every link as rows go in (foreign_keys is on), so the batch looks
-        #: links up only when it refuses one, to name the line: at a million customers the
-        #: lookups beforehand cost 20 s of a 5-minute import. Elsewhere they come first.
+        #: SQLite checks every link as rows go in (foreign_keys is on) and every email against
+        #: its unique index, so the batch looks them up only when it refuses one, to name the
+        #: line: at a million customers the lookups beforehand cost over 20 s of a 5-minute
+        #: import. Elsewhere they come first.
         self.links_enforced = _foreign_keys_on(session)
         self.high: dict[str, int] = {}
         for kind in BULK_TYPES:
@@ -481,7 +482,12 @@ class BulkCreates:
                 if self.links_enforced and "FOREIGN KEY" in str(error):
                     self._check_links(kind, rows, batch.lines[kind])  # names the line
                 raise
-        self._insert(CustomerEmail, batch.emails)
+        try:
+            self._insert(CustomerEmail, batch.emails)
+        except sqlite3.IntegrityError as error:
+            if self.links_enforced and "customer_email.email" in str(error):
+                self._check_taken_emails(batch)  # names the line
+            raise
         self._insert(CustomerPhone, batch.phones)
         self._insert(Tag, batch.tags)
         self._insert(FieldValue, batch.fields)
@@ -530,6 +536,8 @@ class BulkCreates:
                 )
 
     def _check_emails(self, batch: _Batch, rows: list[dict]) -> None:
+        """No address twice in the batch; addresses already stored are looked up here unless
+        SQLite's unique index will refuse them anyway (then only to name the line)."""
         if not batch.emails:
             return
         owner_line = dict(zip((r["id"] for r in rows), batch.lines["customer"], strict=True))
@@ -542,17 +550,27 @@ class BulkCreates:
                     f"line {line}: email {address} already belongs to customer {seen[address]}"
                 )
             seen[address] = row["customer_id"]
-        for chunk in _chunks(list(seen)):
-            taken = self.session.exec(
+        if not self.links_enforced:
+            self._check_taken_emails(batch)
+
+    def _check_taken_emails(self, batch: _Batch) -> None:
+        """Raise naming the line of the first address that belongs to another customer."""
+        owner_line = dict(
+            zip((r["id"] for r in batch.rows["customer"]), batch.lines["customer"], strict=True)
+        )
+        wanted = {row["email"]: row["customer_id"] for row in batch.emails}
+        for chunk in _chunks(list(wanted)):
+            stored = self.session.exec(
                 select(CustomerEmail.email, CustomerEmail.customer_id).where(
                     CustomerEmail.email.in_(chunk)
                 )
-            ).first()
-            if taken:
-                line = owner_line[seen[taken[0]]]
-                raise Conflict(
-                    f"line {line}: email {taken[0]} already belongs to customer {taken[1]}"
-                )
+            )
+            for address, owner in stored:
+                if owner != wanted[address]:  # not this batch's own row, written just now
+                    line = owner_line[wanted[address]]
+                    raise Conflict(
+                        f"line {line}: email {address} already belongs to customer {owner}"
+                    )
 
     def _customer_search(self, batch: _Batch, rows: list[dict]) -> None:
         """Customers are found by their company's name too: look the names up once per batch."""

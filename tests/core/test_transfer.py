@@ -454,6 +454,22 @@ def test_customer_email_and_emails(store):
     }
 
 
+def test_taken_email_after_new_ones_in_the_same_batch_names_its_line(varied):
+    """SQLite's unique index refuses the batch; the lookup that names the line skips the
+    batch's own addresses written just before, and nothing stays written."""
+    before = export_lines(varied)
+    with pytest.raises(Conflict, match=r"^line 3: email grace@navy.mil already belongs"):
+        run_import(
+            varied,
+            [
+                line(type="customer", name="New One", emails=["new.one@x.com"]),
+                line(type="customer", name="New Two", emails=["new.two@x.com"]),
+                line(type="customer", name="Thief", emails=["Grace@Navy.mil"]),
+            ],
+        )
+    assert export_lines(varied) == before
+
+
 def test_email_taken_by_another_customer_is_a_conflict(varied):
     with pytest.raises(Conflict, match=r"^line 2: email grace@navy.mil already belongs"):
         run_import(
