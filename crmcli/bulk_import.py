@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
@@ -110,7 +111,7 @@ class BulkCreates:
         #: its unique index, so the batch looks them up only when it refuses one, to name the
         #: line: at a million customers the lookups beforehand cost over 20 s of a 5-minute
         #: import. Elsewhere they come first.
-        self.links_enforced = _foreign_keys_on(session)
+        self.sqlite_enforces = _foreign_keys_on(session)
         self.high: dict[str, int] = {}
         for kind in BULK_TYPES:
             self.note_written(kind)
@@ -466,7 +467,7 @@ class BulkCreates:
             rows = batch.rows.get(kind)
             if not rows:
                 continue
-            if not self.links_enforced:
+            if not self.sqlite_enforces:
                 self._check_links(kind, rows, batch.lines[kind])
             if kind == "deal":
                 self._fill_companies(rows)
@@ -474,20 +475,20 @@ class BulkCreates:
                 self._resolve_stage_names(rows, batch.lines[kind])
                 self._check_to_stage(rows, batch.lines[kind])
             if kind == "customer":
-                self._check_emails(batch, rows)
+                self._check_emails(batch)
                 self._customer_search(batch, rows)
-            try:
-                insert_rows(self.session, MODELS[kind].__table__, rows)
-            except sqlite3.IntegrityError as error:
-                if self.links_enforced and "FOREIGN KEY" in str(error):
-                    self._check_links(kind, rows, batch.lines[kind])  # names the line
-                raise
-        try:
-            self._insert(CustomerEmail, batch.emails)
-        except sqlite3.IntegrityError as error:
-            if self.links_enforced and "customer_email.email" in str(error):
-                self._check_taken_emails(batch)  # names the line
-            raise
+            self._insert(
+                MODELS[kind],
+                rows,
+                refused="FOREIGN KEY",
+                name_line=partial(self._check_links, kind, rows, batch.lines[kind]),
+            )
+        self._insert(
+            CustomerEmail,
+            batch.emails,
+            refused="customer_email.email",
+            name_line=partial(self._check_taken_emails, batch),
+        )
         self._insert(CustomerPhone, batch.phones)
         self._insert(Tag, batch.tags)
         self._insert(FieldValue, batch.fields)
@@ -499,15 +500,28 @@ class BulkCreates:
             ],
         )
 
-    def _insert(self, model, rows: list[dict]) -> None:
-        if rows:
+    def _insert(
+        self,
+        model,
+        rows: list[dict],
+        *,
+        refused: str | None = None,
+        name_line: Callable[[], None] | None = None,
+    ) -> None:
+        """Write rows; when SQLite refuses them for `refused` (a constraint it enforces),
+        `name_line` looks up which line it was and raises saying so."""
+        if not rows:
+            return
+        try:
             insert_rows(self.session, model.__table__, rows)
+        except sqlite3.IntegrityError as error:
+            if name_line is not None and refused and refused in str(error):
+                name_line()
+            raise
 
     def _check_links(self, kind: str, rows: list[dict], lines: list[int]) -> None:
         for column, target in LINKS.get(kind, ()):
             wanted = {row[column] for row in rows if row[column] is not None}
-            if _all_exist(self.session, MODELS[target], wanted):
-                continue
             missing = wanted - _existing_ids(self.session, MODELS[target], wanted)
             if missing:
                 index = next(i for i, row in enumerate(rows) if row[column] in missing)
@@ -535,12 +549,12 @@ class BulkCreates:
                     f"line {line}: a new stage change needs a 'to_stage_id' or 'to_stage'"
                 )
 
-    def _check_emails(self, batch: _Batch, rows: list[dict]) -> None:
+    def _check_emails(self, batch: _Batch) -> None:
         """No address twice in the batch; addresses already stored are looked up here unless
         SQLite's unique index will refuse them anyway (then only to name the line)."""
         if not batch.emails:
             return
-        owner_line = dict(zip((r["id"] for r in rows), batch.lines["customer"], strict=True))
+        owner_line = _owner_lines(batch)
         seen: dict[str, int] = {}
         for row in batch.emails:
             address = row["email"]
@@ -550,14 +564,12 @@ class BulkCreates:
                     f"line {line}: email {address} already belongs to customer {seen[address]}"
                 )
             seen[address] = row["customer_id"]
-        if not self.links_enforced:
+        if not self.sqlite_enforces:
             self._check_taken_emails(batch)
 
     def _check_taken_emails(self, batch: _Batch) -> None:
         """Raise naming the line of the first address that belongs to another customer."""
-        owner_line = dict(
-            zip((r["id"] for r in batch.rows["customer"]), batch.lines["customer"], strict=True)
-        )
+        owner_line = _owner_lines(batch)
         wanted = {row["email"]: row["customer_id"] for row in batch.emails}
         for chunk in _chunks(list(wanted)):
             stored = self.session.exec(
@@ -638,20 +650,16 @@ def _chunks(values: list, size: int = _QUERY_CHUNK) -> Iterable[list]:
         yield values[start : start + size]
 
 
+def _owner_lines(batch: _Batch) -> dict[int, int]:
+    """The line each customer of the batch came from, by customer id."""
+    customers = batch.rows["customer"]
+    return dict(zip((r["id"] for r in customers), batch.lines["customer"], strict=True))
+
+
 def _foreign_keys_on(session: Session) -> bool:
     if session.get_bind().dialect.name != "sqlite":
         return False
     return session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-
-
-def _all_exist(session: Session, model, ids: set[int]) -> bool:
-    """Whether every id names a row: a count per chunk, no rows carried back to Python."""
-    table = model.__table__
-    for chunk in _chunks(list(ids)):
-        statement = sa.select(func.count()).select_from(table).where(table.c.id.in_(chunk))
-        if session.execute(statement).scalar_one() != len(chunk):
-            return False
-    return True
 
 
 def _existing_ids(session: Session, model, ids: set[int]) -> set[int]:

@@ -780,3 +780,39 @@ def test_a_missing_link_in_a_later_batch_names_its_line_and_writes_nothing(
     with store.read() as s:
         assert s.exec(select(func.count()).select_from(Interaction)).one() == 0
         assert s.exec(select(func.count()).select_from(Customer)).one() == 0
+
+
+def test_without_enforced_constraints_links_and_emails_are_checked_first(
+    varied, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The path other databases take: lookups before the insert, same messages."""
+    from crmcli import bulk_import
+
+    monkeypatch.setattr(bulk_import, "_foreign_keys_on", lambda session: False)
+    written: list[str] = []
+    insert_rows = bulk_import.insert_rows
+
+    def recording(session, table, rows) -> None:
+        written.append(table.name)
+        insert_rows(session, table, rows)
+
+    monkeypatch.setattr(bulk_import, "insert_rows", recording)
+    before = export_lines(varied)
+    with pytest.raises(NotFound, match=r"^line 2: no customer with id 999999$"):
+        run_import(
+            varied,
+            [
+                line(type="customer", name="Ok"),
+                line(type="interaction", customer_id=999999, channel="call"),
+            ],
+        )
+    with pytest.raises(Conflict, match=r"^line 2: email grace@navy.mil already belongs"):
+        run_import(
+            varied,
+            [
+                line(type="customer", name="Ok"),
+                line(type="customer", name="Thief", emails=["grace@navy.mil"]),
+            ],
+        )
+    assert export_lines(varied) == before
+    assert "interaction" not in written and "customer_email" not in written  # refused before
