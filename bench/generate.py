@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
-from crmcli.vocabulary import CHANNELS
+from crmcli.kernel.vocabulary import CHANNELS
 
 
 def _words(text: str) -> tuple[str, ...]:

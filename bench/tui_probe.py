@@ -3,7 +3,7 @@ moves. Launched in a fresh process by the benchmark, so start-up is part of the 
 
 The contract it relies on (what the TUI must offer for this row to be measured):
 
-- `crmcli.tui.app.CrmApp(store)` builds the app on a `crmcli.db.Store` and opens on the
+- `crmcli.tui.app.CrmApp(store)` builds the app on a `crmcli.store.db.Store` and opens on the
   board;
 - deal cards are widgets of a class named `DealCard` (or a subclass) carrying `deal_id`;
   the column holding a card is its nearest ancestor whose class name ends in `Column`;
@@ -91,7 +91,7 @@ async def _probe(db: str, mode: str, arg: str) -> dict:
         from crmcli.tui.app import CrmApp
     except ImportError as exc:
         _fail(f"no TUI: {exc}")
-    from crmcli.db import open_store
+    from crmcli.store.db import open_store
 
     app = CrmApp(open_store(db))
     async with app.run_test(headless=True, size=(200, 50)) as pilot:

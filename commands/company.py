@@ -16,7 +16,7 @@ Ref = Annotated[str, typer.Argument(help="An id, a domain, or part of the name."
 
 
 def _record(session, company) -> dict:
-    from crmcli.records import company_records
+    from crmcli.entities.records import company_records
 
     return company_records(session, [company])[0]
 
@@ -80,7 +80,7 @@ def list_(
 @app.command("show")
 def show(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
     """Show one company."""
-    from crmcli import refs
+    from crmcli.entities import refs
 
     with context.reading() as session:
         record = _record(session, refs.company(session, ref, deleted=None))

@@ -19,7 +19,7 @@ def completion(
     shell: Annotated[str, typer.Argument(help="bash, zsh or fish.")],
 ) -> None:
     """Print the completion script: eval "$(crm completion bash)", or save it where your shell looks."""
-    from crmcli.errors import InvalidInput
+    from crmcli.kernel.errors import InvalidInput
 
     if shell not in SHELLS:
         raise InvalidInput(f"unknown shell '{shell}': use {', '.join(SHELLS)}")

@@ -1,7 +1,7 @@
 """What every command shares: the global options, the store, and how results are printed.
 
 Kept free of SQLAlchemy at import time: `crm --help` and completion must stay fast, so the
-store is opened (and crmcli.db imported) only when a command actually needs data.
+store is opened (and crmcli.store.db imported) only when a command actually needs data.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from crmcli.commands.output import Column
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from crmcli.db import Store
+    from crmcli.store.db import Store
 
 
 @dataclass
@@ -38,7 +38,7 @@ GLOBALS = Globals()
 def open_store(location: str | None = None, *, migrate: bool = True) -> Store:
     """The database named by --db (or `location`); the command's start-up ends here."""
     from crmcli.commands.launcher import startup_finished
-    from crmcli.db import open_store as _open
+    from crmcli.store.db import open_store as _open
 
     store = _open(location or GLOBALS.db, migrate=migrate)
     startup_finished()
@@ -152,7 +152,7 @@ def list_command(
     empty_message: str = "No records.",
 ) -> None:
     """The body of every `crm NOUN list`: filter, sort, limit, print."""
-    from crmcli.services.listing import list_records
+    from crmcli.query.listing import list_records
 
     with reading() as session:
         records = list_records(

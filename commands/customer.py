@@ -15,13 +15,13 @@ Ref = Annotated[str, typer.Argument(help="An id, an email, or part of the name."
 
 
 def parse_sets(values: list[str] | None) -> dict[str, object]:
-    from crmcli.validate import parse_assignment
+    from crmcli.kernel.validate import parse_assignment
 
     return dict(parse_assignment(v) for v in values or [])
 
 
 def _record(session, customer) -> dict:
-    from crmcli.records import customer_records
+    from crmcli.entities.records import customer_records
 
     return customer_records(session, [customer])[0]
 
@@ -94,7 +94,7 @@ def list_(
 @app.command("show")
 def show(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
     """Show one customer."""
-    from crmcli import refs
+    from crmcli.entities import refs
 
     with context.reading() as session:
         record = _record(session, refs.customer(session, ref, deleted=None))

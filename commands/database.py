@@ -16,7 +16,7 @@ app = opt.noun_app()
 @app.command("path")
 def path() -> None:
     """Print where the database is (file path or URL)."""
-    from crmcli.maintenance import describe_location
+    from crmcli.store.maintenance import describe_location
 
     typer.echo(describe_location(GLOBALS.db))
 
@@ -24,8 +24,8 @@ def path() -> None:
 @app.command("upgrade")
 def upgrade() -> None:
     """Create the database or bring its schema up to date (every command does this too)."""
-    from crmcli.db import SCHEMA_REVISION
-    from crmcli.db import upgrade as run_upgrade
+    from crmcli.store.db import SCHEMA_REVISION
+    from crmcli.store.db import upgrade as run_upgrade
 
     store = context.open_store(migrate=False)
     try:
@@ -41,13 +41,13 @@ def upgrade() -> None:
 @app.command("check")
 def check() -> None:
     """Check the schema revision, integrity, foreign keys and the search index. Exit 1 on a problem."""
-    from crmcli.maintenance import check as run_check
+    from crmcli.store.maintenance import check as run_check
 
     store = context.open_store(migrate=False)
     try:
         report = run_check(store)
         if report.revision != report.expected:
-            from crmcli import migrate
+            from crmcli.store import migrate
 
             migrate.check_known(report.revision)
     finally:
@@ -67,7 +67,7 @@ def backup(
     force: Annotated[bool, typer.Option("--force", help="Overwrite FILE if it exists.")] = False,
 ) -> None:
     """Copy the database safely, even while other crm commands use it."""
-    from crmcli.maintenance import backup as run_backup
+    from crmcli.store.maintenance import backup as run_backup
 
     store = context.open_store()
     try:

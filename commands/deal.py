@@ -20,13 +20,13 @@ Close = Annotated[
 
 
 def _record(session, deal) -> dict:
-    from crmcli.records import deal_records
+    from crmcli.entities.records import deal_records
 
     return deal_records(session, [deal])[0]
 
 
 def _close_date(text: str | None):
-    from crmcli.dates import parse_date
+    from crmcli.kernel.dates import parse_date
 
     return parse_date(text) if text else None
 
@@ -111,7 +111,7 @@ def board(
     as_json: opt.Json = False,
 ) -> None:
     """The funnel by stage: count, total and weighted value, rotting deals (the TUI board's figures)."""
-    from crmcli.board import column_records, load_board
+    from crmcli.views.board import column_records, load_board
 
     with context.reading() as session:
         records = column_records(
@@ -125,9 +125,9 @@ def show(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
     """Show one deal (on a terminal, with its stage history)."""
     from sqlmodel import select
 
-    from crmcli import refs
-    from crmcli.models import StageChange
-    from crmcli.records import stage_change_records
+    from crmcli.entities import refs
+    from crmcli.entities.records import stage_change_records
+    from crmcli.store.models import StageChange
 
     with context.reading() as session:
         deal = refs.deal(session, ref, deleted=None)
@@ -210,7 +210,7 @@ def move(
     as_json: opt.Json = False,
 ) -> None:
     """Move a deal to another stage; the change is recorded with who and when."""
-    from crmcli import refs
+    from crmcli.entities import refs
     from crmcli.services import deals
 
     with context.writing() as session:
@@ -222,7 +222,7 @@ def move(
 @app.command("won")
 def won(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
     """Mark a deal won."""
-    from crmcli import refs
+    from crmcli.entities import refs
     from crmcli.services import deals
 
     with context.writing() as session:
@@ -238,7 +238,7 @@ def lost(
     as_json: opt.Json = False,
 ) -> None:
     """Mark a deal lost, with the reason."""
-    from crmcli import refs
+    from crmcli.entities import refs
     from crmcli.services import deals
 
     with context.writing() as session:
@@ -251,9 +251,9 @@ def history(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None
     """A deal's stage changes, oldest first."""
     from sqlmodel import select
 
-    from crmcli import refs
-    from crmcli.models import StageChange
-    from crmcli.records import stage_change_records
+    from crmcli.entities import refs
+    from crmcli.entities.records import stage_change_records
+    from crmcli.store.models import StageChange
 
     with context.reading() as session:
         deal = refs.deal(session, ref, deleted=None)

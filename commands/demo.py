@@ -11,7 +11,7 @@ from crmcli.commands.context import GLOBALS
 
 
 def demo_location() -> Path:
-    from crmcli.config import default_db_path
+    from crmcli.kernel.config import default_db_path
 
     return default_db_path().with_name("demo.db")
 
@@ -21,8 +21,8 @@ def demo(
 ) -> None:
     """Fill a demo database (default: demo.db beside your real one; --db elsewhere)."""
     from crmcli.commands.context import open_store
-    from crmcli.config import is_url
-    from crmcli.demo import build_demo
+    from crmcli.kernel.config import is_url
+    from crmcli.services.demo import build_demo
 
     location = GLOBALS.db or str(demo_location())
     if reset and not is_url(location):

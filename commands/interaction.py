@@ -44,8 +44,8 @@ def log(
     as_json: opt.Json = False,
 ) -> None:
     """Log an interaction: crm log ada@example.com call "Discussed renewal" --remind "in 3 days"."""
-    from crmcli.dates import parse_when
-    from crmcli.records import interaction_records
+    from crmcli.entities.records import interaction_records
+    from crmcli.kernel.dates import parse_when
     from crmcli.services import interactions
 
     occurred = parse_when(at) if at else None
@@ -87,7 +87,7 @@ def list_(
     as_json: opt.Json = False,
 ) -> None:
     """List interactions, newest first: crm interaction list channel:email at>-30d customer:ada"""
-    from crmcli.services.listing import list_records
+    from crmcli.query.listing import list_records
 
     with context.reading() as session:
         records = list_records(session, "interaction", terms or [], sort=sort, limit=limit)
@@ -103,9 +103,9 @@ def show(
     as_json: opt.Json = False,
 ) -> None:
     """Show one interaction with its body."""
-    from crmcli.errors import NotFound
-    from crmcli.models import Interaction
-    from crmcli.records import interaction_records
+    from crmcli.entities.records import interaction_records
+    from crmcli.kernel.errors import NotFound
+    from crmcli.store.models import Interaction
 
     with context.reading() as session:
         row = session.get(Interaction, interaction_id)
@@ -122,8 +122,8 @@ def timeline(
     as_json: opt.Json = False,
 ) -> None:
     """A customer's interactions, deal stage changes and reminders, newest first."""
-    from crmcli import query
-    from crmcli.services.timeline import timeline as build
+    from crmcli.query import compiler as query
+    from crmcli.views.timeline import timeline as build
 
     with context.reading() as session:
         entries = build(session, ref, limit=query.validate_limit(limit))

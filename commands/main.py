@@ -1,6 +1,6 @@
 """The `crm` command: global options, error handling and the nouns.
 
-Errors from the core carry their exit code (crmcli.errors); they are printed as one line on
+Errors from the core carry their exit code (crmcli.kernel.errors); they are printed as one line on
 stderr here, in one place, so every command reports failures the same way. A traceback
 appears only with --debug or CRM_DEBUG=1.
 """
@@ -20,7 +20,7 @@ from typer.core import TyperGroup
 import crmcli
 from crmcli.commands.context import GLOBALS
 from crmcli.commands.options import HELP_MARKUP, FilterCommand
-from crmcli.errors import Ambiguous, CrmError
+from crmcli.kernel.errors import Ambiguous, CrmError
 
 EXIT_INTERNAL = 1
 
@@ -99,7 +99,7 @@ def _is_sqlalchemy_error(error: Exception) -> bool:
 
 
 def _database_failure(error: Exception) -> None:
-    from crmcli.db import is_locked_error
+    from crmcli.store.db import is_locked_error
 
     if is_locked_error(error):
         typer.echo("crm: error: database is locked by another crm process; try again", err=True)

@@ -6,7 +6,7 @@ API that scripts rely on. Only the table format is for humans: it may collect th
 format dates for the local time zone and use rich.
 
 Start-up speed matters (`crm --version`, shell completion): this module imports nothing
-heavy at module level. rich and crmcli.dates are imported inside the functions that need
+heavy at module level. rich and crmcli.kernel.dates are imported inside the functions that need
 them.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
-from crmcli.errors import InvalidInput
+from crmcli.kernel.errors import InvalidInput
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -249,7 +249,7 @@ def _table_datetime(value: Any) -> str:
             moment = datetime.fromisoformat(str(value))
         except ValueError:
             return str(value)
-    from crmcli.dates import format_local, humanize
+    from crmcli.kernel.dates import format_local, humanize
 
     return f"{format_local(moment)} ({humanize(moment)})"
 

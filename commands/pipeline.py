@@ -24,8 +24,8 @@ def list_(fmt: opt.Format = None, as_json: opt.Json = False) -> None:
     from sqlmodel import select
 
     from crmcli.commands import output
-    from crmcli.models import Pipeline
-    from crmcli.records import pipeline_records
+    from crmcli.entities.records import pipeline_records
+    from crmcli.store.models import Pipeline
 
     with context.reading() as session:
         records = pipeline_records(
@@ -45,9 +45,9 @@ def show(
     as_json: opt.Json = False,
 ) -> None:
     """Show a pipeline's stages in order."""
-    from crmcli import refs
     from crmcli.commands import output
-    from crmcli.records import pipeline_records
+    from crmcli.entities import refs
+    from crmcli.entities.records import pipeline_records
 
     with context.reading() as session:
         record = pipeline_records(session, [refs.pipeline(session, pipeline)])[0]
@@ -76,7 +76,7 @@ def add(
     as_json: opt.Json = False,
 ) -> None:
     """Add a pipeline: crm pipeline add Renewals --stage Due:30 --stage Quoted:60 --stage Renewed:100 --stage Churned:0"""
-    from crmcli.records import pipeline_records
+    from crmcli.entities.records import pipeline_records
     from crmcli.services import pipelines
 
     with context.writing() as session:

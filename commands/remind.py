@@ -29,8 +29,8 @@ def add(
     as_json: opt.Json = False,
 ) -> None:
     """Add a reminder: crm remind add ada "tomorrow 9am" "Send the contract"."""
-    from crmcli.dates import parse_when
-    from crmcli.records import reminder_records
+    from crmcli.entities.records import reminder_records
+    from crmcli.kernel.dates import parse_when
     from crmcli.services import reminders
 
     due = parse_when(when)
@@ -45,8 +45,8 @@ def add(
 def _list(
     window: str, terms: list[str], limit: int, sort: str | None, fmt, as_json, empty: str
 ) -> None:
+    from crmcli.query.listing import list_records
     from crmcli.services import reminders
-    from crmcli.services.listing import list_records
 
     with context.reading() as session:
         records = list_records(
@@ -76,7 +76,7 @@ def list_(
     as_json: opt.Json = False,
 ) -> None:
     """List reminders (default: every open one, soonest first)."""
-    from crmcli.errors import InvalidInput
+    from crmcli.kernel.errors import InvalidInput
 
     chosen = [
         name
@@ -114,8 +114,8 @@ def snooze(
     as_json: opt.Json = False,
 ) -> None:
     """Push a reminder to later."""
-    from crmcli.dates import format_local, parse_when
-    from crmcli.records import reminder_records
+    from crmcli.entities.records import reminder_records
+    from crmcli.kernel.dates import format_local, parse_when
     from crmcli.services import reminders
 
     until = parse_when(when)

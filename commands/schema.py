@@ -18,7 +18,7 @@ def schema(
     ] = None,
 ) -> None:
     """Print the JSON Schema of a record type (or of all, keyed by type)."""
-    from crmcli.schema import all_schemas, schema_for
+    from crmcli.entities.schema import all_schemas, schema_for
 
     document = schema_for(record_type.lower()) if record_type else all_schemas()
     typer.echo(json.dumps(document, indent=2))

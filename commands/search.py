@@ -46,7 +46,7 @@ def search(
 ) -> None:
     """Search everything: crm search acme renewal --type deal"""
     from crmcli.commands import output
-    from crmcli.services.search import search as run_search
+    from crmcli.query.search import search as run_search
 
     with context.reading() as session:
         results = run_search(session, terms, types=type_ or [], limit=limit)

@@ -27,8 +27,8 @@ def export(
 ) -> None:
     """Write every record (or --type T) with a `type` field; `crm import` reads it back."""
     from crmcli.commands import output
-    from crmcli.errors import InvalidInput
-    from crmcli.transfer import export_records
+    from crmcli.interop.transfer import export_records
+    from crmcli.kernel.errors import InvalidInput
 
     chosen = "json" if as_json else fmt.lower()
     if chosen not in ("ndjson", "json"):
@@ -46,8 +46,8 @@ def import_(
     ] = False,
 ) -> None:
     """Upsert NDJSON records: a line with an existing id updates it, others create. All or nothing."""
-    from crmcli.errors import InvalidInput
-    from crmcli.transfer import import_lines
+    from crmcli.interop.transfer import import_lines
+    from crmcli.kernel.errors import InvalidInput
 
     if source == "-":
         stream = sys.stdin

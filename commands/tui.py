@@ -31,9 +31,9 @@ def tui(
     ] = None,
 ) -> None:
     """Open the terminal UI: funnel board, reminder inbox, customers (? lists the keys)."""
-    from crmcli import refs
     from crmcli.commands.context import open_store
-    from crmcli.errors import InvalidInput
+    from crmcli.entities import refs
+    from crmcli.kernel.errors import InvalidInput
 
     if keymap is not None and not keymap.is_file():
         raise InvalidInput(f"no keymap file at {keymap}")

@@ -1,7 +1,7 @@
 """Alembic environment for crmcli.
 
 The program passes its own open connection in `config.attributes["connection"]` (see
-`crmcli.migrate`); developers running the `alembic` command get the database from `CRM_DB`
+`crmcli.store.migrate`); developers running the `alembic` command get the database from `CRM_DB`
 or `-x db=PATH|URL`, exactly as `crm` would choose it.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import crmcli.models
+import crmcli.store.models
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -25,7 +25,7 @@ def include_object(obj, name, type_, reflected, compare_to) -> bool:
 
 def render_item(type_, obj, autogen_context):
     """Write the store's UTC datetime type as the plain SQL type it is."""
-    if type_ == "type" and isinstance(obj, crmcli.models.UTCDateTime):
+    if type_ == "type" and isinstance(obj, crmcli.store.models.UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
 
@@ -49,8 +49,8 @@ def run_migrations_online() -> None:
             context.run_migrations()
         return
 
-    from crmcli import config as crm_config
-    from crmcli.db import create_engine
+    from crmcli.kernel import config as crm_config
+    from crmcli.store.db import create_engine
 
     location = context.get_x_argument(as_dictionary=True).get("db")
     engine = create_engine(crm_config.db_location(location))

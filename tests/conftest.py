@@ -34,7 +34,7 @@ def db_path(isolated_env: Path) -> Path:
 
 @pytest.fixture
 def store(db_path: Path):
-    from crmcli.db import open_store
+    from crmcli.store.db import open_store
 
     opened = open_store(str(db_path))
     yield opened

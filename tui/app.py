@@ -6,7 +6,7 @@ The app owns the store (opened once by `crm tui`, or a test's temporary one), a 
 - Reads run in worker threads (`read`), writes too (`write`), one transaction each and
   one at a time, in the order they were asked for; a failed write is reported as a
   notification and leaves nothing behind (the store rolls the transaction back).
-- A timer polls `crmcli.watch.Watcher` twice a second; when another connection (the CLI
+- A timer polls `crmcli.store.watch.Watcher` twice a second; when another connection (the CLI
   in another terminal, or our own writes) commits, the open screens reload.
 - Bindings carry ids; a user keymap file remaps them (see `crmcli.tui.keymap`).
 """
@@ -24,16 +24,16 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import ModalScreen
 
-from crmcli.dates import to_utc
-from crmcli.db import Store
-from crmcli.errors import Ambiguous, CrmError
-from crmcli.models import utcnow
+from crmcli.kernel.dates import to_utc
+from crmcli.kernel.errors import Ambiguous, CrmError
+from crmcli.store.db import Store
+from crmcli.store.models import utcnow
+from crmcli.store.watch import Watcher
 from crmcli.tui import keymap as keymaps
 from crmcli.tui.commands import CrmCommands
 from crmcli.tui.screens.board import BoardScreen
 from crmcli.tui.screens.customer import CustomerScreen
 from crmcli.tui.screens.inbox import InboxScreen
-from crmcli.watch import Watcher
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def describe_error(error: BaseException) -> str:
         return f"{error}: {', '.join(names)}" if names else str(error)
     if isinstance(error, CrmError):
         return str(error)
-    from crmcli.db import is_locked_error
+    from crmcli.store.db import is_locked_error
 
     if is_locked_error(error):
         return "database is locked by another crm process; try again"

@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from crmcli.board import find
+from crmcli.views.board import find
 
 
 def _actions(app: Any) -> list[tuple[str, str, Callable[[], Any]]]:

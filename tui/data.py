@@ -12,11 +12,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from crmcli import records, refs
-from crmcli.dates import parse_iso
+from crmcli.entities import records, refs
+from crmcli.kernel.dates import parse_iso
+from crmcli.query.listing import list_records
 from crmcli.services import reminders
-from crmcli.services import timeline as timelines
-from crmcli.services.listing import list_records
+from crmcli.views import timeline as timelines
 
 #: Reminders shown per inbox group (the header says when there are more).
 INBOX_LIMIT = 200

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from crmcli import attributes, refs, search_index, validate
-from crmcli.errors import InvalidInput
-from crmcli.models import Company, Customer, utcnow
+from crmcli.entities import refs
+from crmcli.kernel import validate
+from crmcli.kernel.errors import InvalidInput
+from crmcli.store import attributes, search_index
+from crmcli.store.models import Company, Customer, utcnow
 
 
 @dataclass

@@ -8,9 +8,11 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from crmcli import attributes, config, money, refs, search_index, validate
-from crmcli.errors import InvalidInput
-from crmcli.models import Deal, Stage, StageChange, utcnow
+from crmcli.entities import refs
+from crmcli.kernel import config, money, validate
+from crmcli.kernel.errors import InvalidInput
+from crmcli.store import attributes, search_index
+from crmcli.store.models import Deal, Stage, StageChange, utcnow
 
 
 @dataclass
@@ -180,7 +182,7 @@ def move_to(
 
 def step(session: Session, deal: Deal, direction: int) -> StageChange | None:
     """Move to the previous (-1) or next (+1) open stage (the rule is `board.step_target`)."""
-    from crmcli.board import step_target
+    from crmcli.views.board import step_target
 
     stages = session.exec(select(Stage).where(Stage.pipeline_id == deal.pipeline_id)).all()
     target = step_target(stages, deal.stage_id, direction)

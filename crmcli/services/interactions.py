@@ -7,10 +7,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from crmcli import config, refs, search_index, validate
-from crmcli.errors import InvalidInput
-from crmcli.models import Interaction, Reminder, utcnow
+from crmcli.entities import refs
+from crmcli.kernel import config, validate
+from crmcli.kernel.errors import InvalidInput
 from crmcli.services import reminders
+from crmcli.store import search_index
+from crmcli.store.models import Interaction, Reminder, utcnow
 
 
 @dataclass

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, func, select
 
-from crmcli import validate
-from crmcli.errors import Conflict, InvalidInput
-from crmcli.models import Pipeline, Stage
+from crmcli.kernel import validate
+from crmcli.kernel.errors import Conflict, InvalidInput
+from crmcli.store.models import Pipeline, Stage
 
 
 def parse_stage_spec(text: str) -> tuple[str, int, str, int | None]:

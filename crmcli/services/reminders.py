@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from crmcli import config, dates, refs, search_index, validate
-from crmcli.errors import InvalidInput
-from crmcli.models import Reminder, utcnow
+from crmcli.entities import refs
+from crmcli.kernel import config, dates, validate
+from crmcli.kernel.errors import InvalidInput
+from crmcli.store import search_index
+from crmcli.store.models import Reminder, utcnow
 
 #: The groups of `remind list` and the inbox, in display order.
 WINDOWS = ("overdue", "today", "upcoming")

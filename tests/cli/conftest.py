@@ -36,7 +36,7 @@ def cli() -> Cli:
 @pytest.fixture(scope="session")
 def _template_db(tmp_path_factory):
     """One migrated database per session, copied for each test (migrating is the slow part)."""
-    from crmcli.db import open_store
+    from crmcli.store.db import open_store
 
     path = tmp_path_factory.mktemp("template") / "crm.db"
     open_store(str(path)).dispose()

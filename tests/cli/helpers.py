@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 def db_rows(model, *where) -> list[dict]:
     """Rows of `model` read straight from the test database, as dicts."""
-    from crmcli.db import open_store
+    from crmcli.store.db import open_store
 
     store = open_store(os.environ["CRM_DB"])
     try:

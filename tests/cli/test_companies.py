@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from crmcli.models import Company, Customer, FieldValue, Tag
+from crmcli.store.models import Company, Customer, FieldValue, Tag
 from tests.cli.helpers import build_db, db_rows
 
 

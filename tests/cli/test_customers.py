@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crmcli.models import Customer, CustomerEmail, CustomerPhone, FieldValue, Tag
+from crmcli.store.models import Customer, CustomerEmail, CustomerPhone, FieldValue, Tag
 from tests.cli.helpers import build_db, db_rows
 
 

@@ -9,8 +9,8 @@ from datetime import UTC, date, datetime
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from crmcli.dates import local
-from crmcli.models import Deal, Pipeline, Stage, StageChange, Tag
+from crmcli.kernel.dates import local
+from crmcli.store.models import Deal, Pipeline, Stage, StageChange, Tag
 from tests.cli.helpers import build_db, db_rows
 
 ADA = [

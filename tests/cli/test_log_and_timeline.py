@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from dateutil.tz import tzlocal
 
-from crmcli.models import CHANNELS, Interaction, Reminder
+from crmcli.store.models import CHANNELS, Interaction, Reminder
 from tests.cli.helpers import build_db, db_rows
 
 
@@ -82,7 +82,7 @@ def test_log_at_is_stored(people):
 def test_log_at_relative(people):
     people("log", "Ada", "call", "Yesterday's call", "--at", "yesterday 10:00")
     stored = db_rows(Interaction)[0]["occurred_at"]
-    from crmcli.dates import local
+    from crmcli.kernel.dates import local
 
     assert local(stored).date() == local(datetime.now(UTC)).date() - timedelta(days=1)
     assert local(stored).hour == 10
@@ -177,7 +177,7 @@ def test_log_remind_text_and_deal_carry_over(people):
     (reminder,) = db_rows(Reminder)
     assert reminder["text"] == "Chase the quote"
     assert reminder["deal_id"] == 1 and reminder["customer_id"] == 1
-    from crmcli.dates import local
+    from crmcli.kernel.dates import local
 
     due = local(reminder["due_at"])
     assert due.hour == 9 and due.minute == 0

@@ -22,7 +22,7 @@ from crmcli.commands.output import (
     resolve_format,
     use_color,
 )
-from crmcli.errors import InvalidInput
+from crmcli.kernel.errors import InvalidInput
 
 ANSI = "\x1b["
 
@@ -273,9 +273,9 @@ def test_table_with_color_uses_ansi() -> None:
 def test_table_datetime_uses_local_time_and_relative_phrase(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The table hands parsed datetimes to crmcli.dates (a stand-in here, for determinism)."""
+    """The table hands parsed datetimes to crmcli.kernel.dates (a stand-in here, for determinism)."""
     seen: list[Any] = []
-    fake = types.ModuleType("crmcli.dates")
+    fake = types.ModuleType("crmcli.kernel.dates")
 
     def format_local(dt: Any) -> str:
         seen.append(dt)
@@ -283,7 +283,7 @@ def test_table_datetime_uses_local_time_and_relative_phrase(
 
     fake.format_local = format_local  # type: ignore[attr-defined]
     fake.humanize = lambda dt: "2 h ago"  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "crmcli.dates", fake)
+    monkeypatch.setitem(sys.modules, "crmcli.kernel.dates", fake)
 
     columns = (Column("created_at", "Created", kind="datetime"),)
     out, _ = render([RECORDS[0], {"created_at": None}], "table", columns)
@@ -293,7 +293,7 @@ def test_table_datetime_uses_local_time_and_relative_phrase(
 
 
 def test_table_datetime_with_real_dates_module() -> None:
-    pytest.importorskip("crmcli.dates")
+    pytest.importorskip("crmcli.kernel.dates")
     columns = (Column("created_at", "Created", kind="datetime"),)
     out, count = render(RECORDS, "table", columns)
     assert count == 2
@@ -306,7 +306,7 @@ def test_table_datetime_with_real_dates_module() -> None:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_no_ansi_in_any_format_without_color(fmt: str) -> None:
-    # The table leaves out the datetime column so this runs without crmcli.dates.
+    # The table leaves out the datetime column so this runs without crmcli.kernel.dates.
     columns = TABLE_COLUMNS if fmt == "table" else COLUMNS
     out, _ = render(RECORDS, fmt, columns)
     assert ANSI not in out

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from dateutil.tz import tzlocal
 
-from crmcli.dates import local
-from crmcli.models import Reminder
+from crmcli.kernel.dates import local
+from crmcli.store.models import Reminder
 from tests.cli.helpers import build_db, db_rows
 
 ADA = ("customer", "add", "Ada Lovelace", "--email", "ada@example.com")

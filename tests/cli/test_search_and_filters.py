@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from crmcli.models import Customer, Deal
+from crmcli.store.models import Customer, Deal
 from tests.cli.helpers import build_db
 
 
 def backdate(model, record_id: int, days: int) -> None:
     """Pretend a record was created `days` ago (no CLI option does this, on purpose)."""
-    from crmcli.db import open_store
+    from crmcli.store.db import open_store
 
     store = open_store(os.environ["CRM_DB"])
     try:

@@ -10,7 +10,7 @@ from dateutil.relativedelta import relativedelta
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from crmcli.dates import (
+from crmcli.kernel.dates import (
     format_local,
     humanize,
     iso,
@@ -20,7 +20,7 @@ from crmcli.dates import (
     parse_when,
     to_utc,
 )
-from crmcli.errors import InvalidInput
+from crmcli.kernel.errors import InvalidInput
 
 PARIS = dateutil_tz.gettz("Europe/Paris")
 # Wednesday 18 November 2026, 10:30 UTC = 11:30 in Paris (CET, UTC+1).

@@ -9,10 +9,13 @@ from itertools import pairwise
 import pytest
 from sqlmodel import Session, col, func, select
 
-from crmcli.db import Store, open_store
-from crmcli.demo import DemoSummary, build_demo
-from crmcli.errors import Conflict
-from crmcli.models import (
+from crmcli.kernel.errors import Conflict
+from crmcli.query.listing import list_records
+from crmcli.query.search import search
+from crmcli.services import reminders
+from crmcli.services.demo import DemoSummary, build_demo
+from crmcli.store.db import Store, open_store
+from crmcli.store.models import (
     CHANNELS,
     Company,
     Customer,
@@ -25,9 +28,6 @@ from crmcli.models import (
     StageChange,
     Tag,
 )
-from crmcli.services import reminders
-from crmcli.services.listing import list_records
-from crmcli.services.search import search
 
 # Sunday 15 June 2025, 10:30 UTC: "today" has hours left in every time zone.
 NOW = datetime(2025, 6, 15, 10, 30, tzinfo=UTC)

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmcli.errors import InvalidInput
-from crmcli.filterparse import OPERATORS, Filter, Term, format_filter, parse_filter
+from crmcli.kernel.errors import InvalidInput
+from crmcli.query.parser import OPERATORS, Filter, Term, format_filter, parse_filter
 
 # --- terms -------------------------------------------------------------------------------
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crmcli import money
-from crmcli.errors import InvalidInput
+from crmcli.kernel import money
+from crmcli.kernel.errors import InvalidInput
 
 
 @pytest.mark.parametrize(

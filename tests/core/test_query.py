@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from crmcli.errors import InvalidInput
+from crmcli.kernel.errors import InvalidInput
+from crmcli.query.listing import list_records
 from crmcli.services import companies, customers, deals
-from crmcli.services.listing import list_records
 
 
 @pytest.fixture

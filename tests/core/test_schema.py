@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crmcli.demo import build_demo
-from crmcli.schema import TYPES, schema_for
-from crmcli.transfer import export_records
+from crmcli.entities.schema import TYPES, schema_for
+from crmcli.interop.transfer import export_records
+from crmcli.services.demo import build_demo
 
 _JSON_TYPES = {
     "string": str,
@@ -44,7 +44,7 @@ def _matches(value: object, schema: dict) -> bool:
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory):
-    from crmcli.db import open_store
+    from crmcli.store.db import open_store
 
     store = open_store(str(tmp_path_factory.mktemp("schema") / "crm.db"))
     with store.write() as session:

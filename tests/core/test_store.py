@@ -12,8 +12,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlmodel import SQLModel
 
-from crmcli import db, migrate
-from crmcli.errors import DatabaseUnavailable
+from crmcli.kernel.errors import DatabaseUnavailable
+from crmcli.store import db, migrate
 
 
 def test_new_database_is_private_and_at_head(tmp_path: Path) -> None:
@@ -82,7 +82,7 @@ def test_downgrade_and_upgrade_round_trip(store, db_path: Path) -> None:
 
 
 def test_write_rolls_back_on_error(store) -> None:
-    from crmcli.models import Company
+    from crmcli.store.models import Company
 
     with pytest.raises(RuntimeError), store.write() as session:
         session.add(Company(name="Ghost"))

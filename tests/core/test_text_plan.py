@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from crmcli import search_index
+from crmcli.query.listing import list_records, select_rows
+from crmcli.query.search import search
 from crmcli.services import customers
-from crmcli.services.listing import list_records, select_rows
-from crmcli.services.search import search
+from crmcli.store import search_index
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Export and import as NDJSON (crmcli.transfer): exact round trips, upserts, REF links,
+"""Export and import as NDJSON (crmcli.interop.transfer): exact round trips, upserts, REF links,
 all-or-nothing imports and errors that name their line."""
 
 from __future__ import annotations
@@ -15,10 +15,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
-from crmcli import transfer
-from crmcli.db import Store, open_store
-from crmcli.errors import Ambiguous, Conflict, InvalidInput, NotFound
-from crmcli.models import (
+from crmcli.interop import transfer
+from crmcli.kernel.errors import Ambiguous, Conflict, InvalidInput, NotFound
+from crmcli.query import search
+from crmcli.services import (
+    companies,
+    customers,
+    deals,
+    interactions,
+    pipelines,
+    reminders,
+)
+from crmcli.store.db import Store, open_store
+from crmcli.store.models import (
     Customer,
     CustomerEmail,
     Deal,
@@ -27,15 +36,6 @@ from crmcli.models import (
     Reminder,
     Stage,
     StageChange,
-)
-from crmcli.services import (
-    companies,
-    customers,
-    deals,
-    interactions,
-    pipelines,
-    reminders,
-    search,
 )
 
 USER = "alice"
@@ -731,7 +731,7 @@ def test_customers_round_trip_property(template, people, addresses):
 def test_bulk_path_reads_stage_names_and_defaults_the_company(tmp_path) -> None:
     """Plain creates that name stages, or omit a deal's company, take the fast path and
     end up exactly as `crm deal add` and the row-by-row importer would write them."""
-    from crmcli.db import open_store
+    from crmcli.store.db import open_store
 
     lines = [
         {"type": "company", "id": 7, "name": "Acme"},
@@ -786,7 +786,7 @@ def test_without_enforced_constraints_links_and_emails_are_checked_first(
     varied, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The path other databases take: lookups before the insert, same messages."""
-    from crmcli import bulk_import
+    from crmcli.interop import bulk_import
 
     monkeypatch.setattr(bulk_import, "_foreign_keys_on", lambda session: False)
     written: list[str] = []

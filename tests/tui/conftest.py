@@ -40,8 +40,8 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo database at FIXED_NOW, built once per test session."""
     import os
 
-    from crmcli.db import open_store
-    from crmcli.demo import build_demo
+    from crmcli.services.demo import build_demo
+    from crmcli.store.db import open_store
 
     previous = os.environ.get("TZ")
     os.environ["TZ"] = "UTC"
@@ -71,7 +71,7 @@ def demo_db(demo_template: Path, tmp_path: Path) -> Path:
 
 @pytest.fixture
 def demo_store(demo_db: Path):
-    from crmcli.db import open_store
+    from crmcli.store.db import open_store
 
     store = open_store(str(demo_db))
     yield store

@@ -8,8 +8,8 @@ import os
 import subprocess
 import time
 
-from crmcli.models import Deal, Reminder
 from crmcli.services import customers, deals, pipelines
+from crmcli.store.models import Deal, Reminder
 from crmcli.tui import keymap
 from crmcli.tui.app import CrmApp
 from crmcli.tui.screens.board import BoardScreen
@@ -200,8 +200,8 @@ async def test_a_deal_added_and_moved_with_the_cli_shows_on_the_open_board(
 
 
 async def test_a_reminder_done_elsewhere_leaves_the_open_inbox(demo_store, demo_db) -> None:
-    from crmcli.db import open_store
     from crmcli.services import reminders
+    from crmcli.store.db import open_store
 
     app = make_app(demo_store, watch_interval=0.25)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -6,12 +6,12 @@ import sqlite3
 
 from sqlmodel import select
 
-from crmcli import board as boards
-from crmcli.models import Deal, Stage, StageChange
 from crmcli.services import customers, deals, pipelines
+from crmcli.store.models import Deal, Stage, StageChange
 from crmcli.tui.screens.board import BoardScreen
 from crmcli.tui.screens.customer import CustomerScreen
 from crmcli.tui.widgets.board import DealCard
+from crmcli.views import board as boards
 from tests.tui.conftest import FIXED_NOW
 from tests.tui.helpers import fill, make_app, notifications, settle, wait_for
 
@@ -374,7 +374,7 @@ async def test_a_locked_database_is_a_notification_and_nothing_changes(
     demo_db, demo_store, monkeypatch
 ) -> None:
     monkeypatch.setenv("CRM_BUSY_TIMEOUT_MS", "1000")
-    from crmcli.db import open_store
+    from crmcli.store.db import open_store
 
     store = open_store(str(demo_db))  # picks up the short timeout
     app = make_app(store)

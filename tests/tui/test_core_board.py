@@ -1,4 +1,4 @@
-"""The core behind the TUI: crmcli.board (columns, cards, moves) and crmcli.watch.
+"""The core behind the TUI: crmcli.views.board (columns, cards, moves) and crmcli.store.watch.
 
 (Core modules without UI imports: the board figures and the database watcher.)
 """
@@ -10,12 +10,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from crmcli import board as boards
-from crmcli.errors import Conflict, InvalidInput, NotFound
-from crmcli.models import Deal, Stage, StageChange
-from crmcli.records import deal_records
+from crmcli.entities.records import deal_records
+from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
 from crmcli.services import customers, deals, pipelines, reminders
-from crmcli.watch import Watcher, data_version
+from crmcli.store.models import Deal, Stage, StageChange
+from crmcli.store.watch import Watcher, data_version
+from crmcli.views import board as boards
 from tests.tui.conftest import FIXED_NOW
 
 
@@ -204,7 +204,7 @@ def test_find_customers_and_deals_by_part_of_the_name(demo_store) -> None:
 
 
 def test_the_watcher_sees_commits_of_other_connections(demo_db, demo_store) -> None:
-    from crmcli.db import open_store
+    from crmcli.store.db import open_store
 
     watcher = Watcher(demo_store)
     first = watcher.version()

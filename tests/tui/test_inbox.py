@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from crmcli.dates import parse_when
-from crmcli.models import Interaction, Reminder
+from crmcli.kernel.dates import parse_when
 from crmcli.services import reminders
+from crmcli.store.models import Interaction, Reminder
 from crmcli.tui.screens.customer import CustomerScreen
 from crmcli.tui.screens.inbox import InboxScreen
 from crmcli.tui.widgets.inbox import ReminderItem

@@ -16,13 +16,13 @@ from textual.containers import HorizontalScroll
 from textual.events import DescendantFocus
 from textual.widgets import Input
 
-from crmcli import board as boards
-from crmcli.board import Board, Card
-from crmcli.errors import CrmError
+from crmcli.kernel.errors import CrmError
 from crmcli.tui.data import load_deal
 from crmcli.tui.screens.base import CrmScreen
 from crmcli.tui.widgets.board import DealCard, StageColumn
 from crmcli.tui.widgets.keybar import KeyBar, TopBar
+from crmcli.views import board as boards
+from crmcli.views.board import Board, Card
 
 #: Load the next page of a column when focus comes this close to its last loaded card.
 PREFETCH = 5

@@ -17,7 +17,7 @@ from textual.markup import escape
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from crmcli.dates import format_local, humanize, parse_iso
+from crmcli.kernel.dates import format_local, humanize, parse_iso
 from crmcli.tui.data import CustomerView, load_customer
 from crmcli.tui.screens.base import CrmScreen
 from crmcli.tui.widgets.keybar import KeyBar, TopBar

@@ -19,10 +19,10 @@ from textual.suggester import Suggester
 from textual.widgets import Button, DataTable, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from crmcli.board import PipelineInfo, StageInfo
-from crmcli.dates import format_local, humanize, parse_date, parse_when
-from crmcli.errors import InvalidInput
-from crmcli.models import CHANNELS, DIRECTIONS
+from crmcli.kernel.dates import format_local, humanize, parse_date, parse_when
+from crmcli.kernel.errors import InvalidInput
+from crmcli.store.models import CHANNELS, DIRECTIONS
+from crmcli.views.board import PipelineInfo, StageInfo
 
 
 class Dialog(ModalScreen):
@@ -91,7 +91,7 @@ class CustomerSuggester(Suggester):
         self.crm = app
 
     async def get_suggestion(self, value: str) -> str | None:
-        from crmcli.board import find
+        from crmcli.views.board import find
 
         if len(value.strip()) < 2 or value.strip().isdigit():
             return None

@@ -1,6 +1,6 @@
 """Board widgets: a column per stage (header + cards) and a card per deal.
 
-The widgets only show `crmcli.board` data; the board screen decides what goes where.
+The widgets only show `crmcli.views.board` data; the board screen decides what goes where.
 A column reuses its card widgets when new data arrives (a reload, a move), so following
 the database costs a few content updates, not a rebuild.
 """
@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from crmcli.board import Card, Column, compact_money
+from crmcli.views.board import Card, Column, compact_money
 
 
 def _fit(text: str, width: int) -> str:

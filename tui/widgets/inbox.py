@@ -8,7 +8,7 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from crmcli.dates import format_local, humanize
+from crmcli.kernel.dates import format_local, humanize
 from crmcli.tui.data import InboxItem
 
 TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Upcoming"}

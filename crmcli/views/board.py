@@ -28,10 +28,12 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from crmcli import money, query, refs
-from crmcli.dates import to_utc
-from crmcli.errors import Conflict, InvalidInput, NotFound
-from crmcli.models import Customer, Deal, Pipeline, Stage, StageChange, utcnow
+from crmcli.entities import refs
+from crmcli.kernel import money
+from crmcli.kernel.dates import to_utc
+from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
+from crmcli.query import compiler as query
+from crmcli.store.models import Customer, Deal, Pipeline, Stage, StageChange, utcnow
 
 __all__ = [
     "DEFAULT_CARDS",

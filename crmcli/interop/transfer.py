@@ -1,7 +1,7 @@
 """Export and import of the whole database as NDJSON (`crm export`, `crm import`).
 
 Export streams every record, type by type in dependency order (`TYPES`), each as the same
-object `--json` prints (`crmcli.records`) with a leading `type` field. Tables are read with
+object `--json` prints (`crmcli.entities.records`) with a leading `type` field. Tables are read with
 keyset pagination (`WHERE id > last ORDER BY id LIMIT n`), so memory stays flat however big
 the database is.
 
@@ -35,11 +35,15 @@ from typing import NoReturn
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
 
-from crmcli import attributes, config, money, records, refs, search_index, validate
-from crmcli import ndjson as nd
-from crmcli.bulk_import import BulkCreates
-from crmcli.errors import Ambiguous, Conflict, CrmError, InvalidInput, NotFound
-from crmcli.models import (
+from crmcli.entities import records, refs
+from crmcli.interop import ndjson as nd
+from crmcli.interop.bulk_import import BulkCreates
+from crmcli.interop.ndjson import KNOWN_KEYS, STAGE_KEYS, TYPES, TYPES_TEXT, parse_line  # noqa: F401 (re-exported)
+from crmcli.kernel import config, money, validate
+from crmcli.kernel.errors import Ambiguous, Conflict, CrmError, InvalidInput, NotFound
+from crmcli.services import companies, customers, deals
+from crmcli.store import attributes, search_index
+from crmcli.store.models import (
     CHANNELS,
     STAGE_KINDS,
     Company,
@@ -52,8 +56,6 @@ from crmcli.models import (
     StageChange,
     utcnow,
 )
-from crmcli.ndjson import KNOWN_KEYS, STAGE_KEYS, TYPES, TYPES_TEXT, parse_line  # noqa: F401 (re-exported)
-from crmcli.services import companies, customers, deals
 
 # --------------------------------------------------------------------------------------------
 # Export

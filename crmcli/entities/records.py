@@ -10,9 +10,10 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, col, select
 
-from crmcli import attributes, money
-from crmcli.dates import iso
-from crmcli.models import (
+from crmcli.kernel import money
+from crmcli.kernel.dates import iso
+from crmcli.store import attributes
+from crmcli.store.models import (
     Company,
     Customer,
     Deal,

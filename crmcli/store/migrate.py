@@ -1,6 +1,6 @@
 """Alembic, driven from inside the program so a pip-installed `crm` upgrades its own database.
 
-Loaded only when the revision check in `crmcli.db` finds work to do: Alembic's script
+Loaded only when the revision check in `crmcli.store.db` finds work to do: Alembic's script
 directory costs more than a command should pay on every run.
 """
 
@@ -14,7 +14,7 @@ from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
 from sqlalchemy.engine import Engine
 
-from crmcli.errors import DatabaseUnavailable
+from crmcli.kernel.errors import DatabaseUnavailable
 
 
 def alembic_config() -> Config:

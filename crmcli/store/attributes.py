@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from crmcli import validate
-from crmcli.errors import Conflict
-from crmcli.models import CustomerEmail, CustomerPhone, FieldValue, Tag
+from crmcli.kernel import validate
+from crmcli.kernel.errors import Conflict
+from crmcli.store.models import CustomerEmail, CustomerPhone, FieldValue, Tag
 
 
 def load_tags(session: Session, entity: str, ids: Sequence[int]) -> dict[int, list[str]]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from crmcli import records, refs
-from crmcli.models import Deal, Interaction, Reminder, StageChange
+from crmcli.entities import records, refs
+from crmcli.store.models import Deal, Interaction, Reminder, StageChange
 
 
 def timeline(session: Session, ref: str, *, limit: int | None = None) -> list[dict]:

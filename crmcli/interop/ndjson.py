@@ -10,9 +10,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 
-from crmcli import validate
-from crmcli.dates import parse_iso
-from crmcli.errors import InvalidInput
+from crmcli.kernel import validate
+from crmcli.kernel.dates import parse_iso
+from crmcli.kernel.errors import InvalidInput
 
 #: Every record type, in dependency order: a record only links to types before it.
 TYPES = ("pipeline", "company", "customer", "deal", "stage_change", "interaction", "reminder")

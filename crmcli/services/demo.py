@@ -19,10 +19,19 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from crmcli import refs
-from crmcli.errors import Conflict
-from crmcli.models import Company, Customer, Deal, Interaction, Reminder, Stage, StageChange, utcnow
+from crmcli.entities import refs
+from crmcli.kernel.errors import Conflict
 from crmcli.services import companies, customers, deals, interactions, pipelines, reminders
+from crmcli.store.models import (
+    Company,
+    Customer,
+    Deal,
+    Interaction,
+    Reminder,
+    Stage,
+    StageChange,
+    utcnow,
+)
 
 __all__ = ["DemoSummary", "build_demo"]
 

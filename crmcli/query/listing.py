@@ -8,8 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from crmcli import query, records
-from crmcli.filterparse import Filter, parse_filter
+from crmcli.entities import records
+from crmcli.query import compiler as query
+from crmcli.query.parser import Filter, parse_filter
 
 SERIALIZE = {
     "customer": records.customer_records,
@@ -51,5 +52,5 @@ def select_rows(
 
 
 def list_records(session: Session, entity: str, *args, **kwargs) -> list[dict]:
-    """Like `select_rows`, serialised as the JSON records of `crmcli.records`."""
+    """Like `select_rows`, serialised as the JSON records of `crmcli.entities.records`."""
     return SERIALIZE[entity](session, select_rows(session, entity, *args, **kwargs))

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from crmcli.models import Customer, Deal, Interaction, Pipeline, Reminder, Stage, StageChange
+from crmcli.store.models import Customer, Deal, Interaction, Pipeline, Reminder, Stage, StageChange
 
 if TYPE_CHECKING:
-    from crmcli.db import Store
+    from crmcli.store.db import Store
 
 __all__ = ["Watcher", "data_version"]
 

@@ -12,8 +12,8 @@ from typing import TypeVar
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
 
-from crmcli.errors import Ambiguous, InvalidInput, NotFound
-from crmcli.models import Company, Customer, CustomerEmail, Deal, Pipeline, Reminder, Stage
+from crmcli.kernel.errors import Ambiguous, InvalidInput, NotFound
+from crmcli.store.models import Company, Customer, CustomerEmail, Deal, Pipeline, Reminder, Stage
 
 Model = TypeVar("Model", bound=SQLModel)
 _CANDIDATES_SHOWN = 10

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
 
-from crmcli.vocabulary import CHANNELS, DIRECTIONS, STAGE_KINDS  # noqa: F401 (re-exported)
+from crmcli.kernel.vocabulary import CHANNELS, DIRECTIONS, STAGE_KINDS  # noqa: F401 (re-exported)
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",

@@ -19,8 +19,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from crmcli import config
-from crmcli.errors import DatabaseUnavailable
+from crmcli.kernel import config
+from crmcli.kernel.errors import DatabaseUnavailable
 
 #: The Alembic head this program was built for; a test keeps it equal to the migrations.
 SCHEMA_REVISION = "0002"
@@ -149,7 +149,7 @@ def upgrade(store: Store) -> str | None:
     start = current_revision(store.engine)
     if start == SCHEMA_REVISION:
         return start
-    from crmcli import migrate
+    from crmcli.store import migrate
 
     migrate.check_known(start)
     with _translate_operational_errors():

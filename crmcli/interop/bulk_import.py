@@ -7,7 +7,7 @@ first, with one multi-row statement per table. Links and unique emails are verif
 batch with one query each, and a failure still names its line.
 
 Everything else (updates, REF links, pipelines, ids that may already exist) goes through the
-row-by-row importer in `crmcli.transfer`, which flushes this buffer first so that the order
+row-by-row importer in `crmcli.interop.transfer`, which flushes this buffer first so that the order
 of the file is kept.
 """
 
@@ -23,10 +23,12 @@ from functools import partial
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from crmcli import config, money, refs, search_index, validate
-from crmcli import ndjson as nd
-from crmcli.errors import Conflict, InvalidInput, NotFound
-from crmcli.models import (
+from crmcli.entities import refs
+from crmcli.interop import ndjson as nd
+from crmcli.kernel import config, money, validate
+from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
+from crmcli.store import search_index
+from crmcli.store.models import (
     Company,
     Customer,
     CustomerEmail,

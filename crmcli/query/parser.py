@@ -24,7 +24,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from crmcli.errors import InvalidInput
+from crmcli.kernel.errors import InvalidInput
 
 __all__ = ["OPERATORS", "Filter", "Term", "format_filter", "parse_filter"]
 

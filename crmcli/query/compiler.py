@@ -16,10 +16,11 @@ import sqlalchemy as sa
 from sqlalchemy.sql import operators
 from sqlmodel import Session, col, func, select
 
-from crmcli import attributes, dates, money, search_index
-from crmcli.errors import InvalidInput
-from crmcli.filterparse import Filter, Term, parse_filter
-from crmcli.models import (
+from crmcli.kernel import dates, money
+from crmcli.kernel.errors import InvalidInput
+from crmcli.query.parser import Filter, Term, parse_filter
+from crmcli.store import attributes, search_index
+from crmcli.store.models import (
     Company,
     Customer,
     CustomerEmail,

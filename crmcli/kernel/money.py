@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from crmcli.errors import InvalidInput
+from crmcli.kernel.errors import InvalidInput
 
 #: ISO 4217 currencies whose minor unit is not 1/100.
 _EXPONENTS = {

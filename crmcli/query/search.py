@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
-from crmcli import attributes, query, search_index
-from crmcli.errors import InvalidInput
-from crmcli.filterparse import Filter, parse_filter
-from crmcli.services.listing import list_records
+from crmcli.kernel.errors import InvalidInput
+from crmcli.query import compiler as query
+from crmcli.query.listing import list_records
+from crmcli.query.parser import Filter, parse_filter
+from crmcli.store import attributes, search_index
 
 SEARCHABLE = ("customer", "company", "deal", "interaction", "reminder")
 

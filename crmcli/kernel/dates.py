@@ -21,7 +21,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from dateutil import tz as dateutil_tz
 from dateutil.relativedelta import relativedelta
 
-from crmcli.errors import InvalidInput
+from crmcli.kernel.errors import InvalidInput
 
 __all__ = [
     "format_local",

@@ -8,8 +8,8 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
-from crmcli.errors import InvalidInput
-from crmcli.vocabulary import CHANNELS, DIRECTIONS
+from crmcli.kernel.errors import InvalidInput
+from crmcli.kernel.vocabulary import CHANNELS, DIRECTIONS
 
 # Deliberately simple: one @, a dot in the domain, no spaces. Deliverability is not our job.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

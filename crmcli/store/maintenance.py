@@ -8,9 +8,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from crmcli import config
-from crmcli.db import SCHEMA_REVISION, Store, current_revision, database_url
-from crmcli.errors import Conflict, InvalidInput
+from crmcli.kernel import config
+from crmcli.kernel.errors import Conflict, InvalidInput
+from crmcli.store.db import SCHEMA_REVISION, Store, current_revision, database_url
 
 
 def describe_location(location: str | None) -> str:

@@ -5,8 +5,8 @@ A test checks every serialised record against these, so the two cannot drift apa
 
 from __future__ import annotations
 
-from crmcli.errors import InvalidInput
-from crmcli.vocabulary import CHANNELS, DIRECTIONS, STAGE_KINDS
+from crmcli.kernel.errors import InvalidInput
+from crmcli.kernel.vocabulary import CHANNELS, DIRECTIONS, STAGE_KINDS
 
 _STR = {"type": "string"}
 _NSTR = {"type": ["string", "null"]}

@@ -1,0 +1,1 @@
+"""Data in and out: the NDJSON format, export and import (row by row and the bulk path)."""

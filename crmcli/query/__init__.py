@@ -1,0 +1,1 @@
+"""The filter language, its compiler to SQL, listings and full-text search."""

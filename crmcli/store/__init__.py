@@ -1,0 +1,1 @@
+"""Storage: the engine and its sessions, table models, migrations, maintenance, change watch and the backend-specific parts."""

@@ -1,0 +1,1 @@
+"""Read models both faces show: the funnel board and the timeline."""
