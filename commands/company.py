@@ -16,7 +16,7 @@ Ref = Annotated[str, typer.Argument(help="An id, a domain, or part of the name."
 
 
 def _record(session, company) -> dict:
-    from crmcli.entities.records import company_records
+    from crmcli.entities.company import company_records
 
     return company_records(session, [company])[0]
 

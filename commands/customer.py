@@ -21,7 +21,7 @@ def parse_sets(values: list[str] | None) -> dict[str, object]:
 
 
 def _record(session, customer) -> dict:
-    from crmcli.entities.records import customer_records
+    from crmcli.entities.customer import customer_records
 
     return customer_records(session, [customer])[0]
 

@@ -20,7 +20,7 @@ Close = Annotated[
 
 
 def _record(session, deal) -> dict:
-    from crmcli.entities.records import deal_records
+    from crmcli.entities.deal import deal_records
 
     return deal_records(session, [deal])[0]
 
@@ -126,7 +126,7 @@ def show(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
     from sqlmodel import select
 
     from crmcli.entities import refs
-    from crmcli.entities.records import stage_change_records
+    from crmcli.entities.stage_change import stage_change_records
     from crmcli.store.models import StageChange
 
     with context.reading() as session:
@@ -252,7 +252,7 @@ def history(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None
     from sqlmodel import select
 
     from crmcli.entities import refs
-    from crmcli.entities.records import stage_change_records
+    from crmcli.entities.stage_change import stage_change_records
     from crmcli.store.models import StageChange
 
     with context.reading() as session:

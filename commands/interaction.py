@@ -44,7 +44,7 @@ def log(
     as_json: opt.Json = False,
 ) -> None:
     """Log an interaction: crm log ada@example.com call "Discussed renewal" --remind "in 3 days"."""
-    from crmcli.entities.records import interaction_records
+    from crmcli.entities.interaction import interaction_records
     from crmcli.kernel.dates import parse_when
     from crmcli.services import interactions
 
@@ -103,7 +103,7 @@ def show(
     as_json: opt.Json = False,
 ) -> None:
     """Show one interaction with its body."""
-    from crmcli.entities.records import interaction_records
+    from crmcli.entities.interaction import interaction_records
     from crmcli.kernel.errors import NotFound
     from crmcli.store.models import Interaction
 

@@ -24,7 +24,7 @@ def list_(fmt: opt.Format = None, as_json: opt.Json = False) -> None:
     from sqlmodel import select
 
     from crmcli.commands import output
-    from crmcli.entities.records import pipeline_records
+    from crmcli.entities.pipeline import pipeline_records
     from crmcli.store.models import Pipeline
 
     with context.reading() as session:
@@ -47,7 +47,7 @@ def show(
     """Show a pipeline's stages in order."""
     from crmcli.commands import output
     from crmcli.entities import refs
-    from crmcli.entities.records import pipeline_records
+    from crmcli.entities.pipeline import pipeline_records
 
     with context.reading() as session:
         record = pipeline_records(session, [refs.pipeline(session, pipeline)])[0]
@@ -76,7 +76,7 @@ def add(
     as_json: opt.Json = False,
 ) -> None:
     """Add a pipeline: crm pipeline add Renewals --stage Due:30 --stage Quoted:60 --stage Renewed:100 --stage Churned:0"""
-    from crmcli.entities.records import pipeline_records
+    from crmcli.entities.pipeline import pipeline_records
     from crmcli.services import pipelines
 
     with context.writing() as session:

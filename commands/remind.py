@@ -29,7 +29,7 @@ def add(
     as_json: opt.Json = False,
 ) -> None:
     """Add a reminder: crm remind add ada "tomorrow 9am" "Send the contract"."""
-    from crmcli.entities.records import reminder_records
+    from crmcli.entities.reminder import reminder_records
     from crmcli.kernel.dates import parse_when
     from crmcli.services import reminders
 
@@ -114,7 +114,7 @@ def snooze(
     as_json: opt.Json = False,
 ) -> None:
     """Push a reminder to later."""
-    from crmcli.entities.records import reminder_records
+    from crmcli.entities.reminder import reminder_records
     from crmcli.kernel.dates import format_local, parse_when
     from crmcli.services import reminders
 

@@ -9,21 +9,6 @@ import typer
 from crmcli.commands import columns, context
 from crmcli.commands import options as opt
 
-_LABEL = {
-    "customer": "name",
-    "company": "name",
-    "deal": "title",
-    "interaction": "summary",
-    "reminder": "text",
-}
-_DETAIL = {
-    "customer": "email",
-    "company": "domain",
-    "deal": "stage",
-    "interaction": "customer",
-    "reminder": "customer",
-}
-
 
 def search(
     terms: Annotated[
@@ -46,16 +31,14 @@ def search(
 ) -> None:
     """Search everything: crm search acme renewal --type deal"""
     from crmcli.commands import output
+    from crmcli.query.search import labelled
     from crmcli.query.search import search as run_search
 
     with context.reading() as session:
         results = run_search(session, terms, types=type_ or [], limit=limit)
     chosen = output.resolve_format(fmt, as_json, context.stdout())
     if chosen not in ("json", "ndjson"):
-        results = [
-            {**r, "label": r.get(_LABEL[r["type"]]), "detail": r.get(_DETAIL[r["type"]])}
-            for r in results
-        ]
+        results = [{**r, **labelled(r)} for r in results]
     context.show_records(
         results, columns.SEARCH, chosen, False, limit=limit, empty_message="No matches."
     )

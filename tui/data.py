@@ -12,7 +12,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from crmcli.entities import records, refs
+from crmcli.entities import refs
+from crmcli.entities.customer import customer_records
+from crmcli.entities.deal import deal_records
 from crmcli.kernel.dates import parse_iso
 from crmcli.query.listing import list_records
 from crmcli.services import reminders
@@ -89,7 +91,7 @@ def load_customer(
     session: Session, customer_id: int, deal_id: int | None, now: datetime | None
 ) -> CustomerView:
     person = refs.customer(session, str(customer_id), deleted=None)
-    customer = records.customer_records(session, [person])[0]
+    customer = customer_records(session, [person])[0]
     deals = list_records(session, "deal", f"customer:{person.id}", sort="-updated", limit=200)
     open_reminders = list_records(
         session,
@@ -102,10 +104,10 @@ def load_customer(
     history = timelines.timeline(session, str(person.id), limit=300)
     deal = None
     if deal_id is not None:
-        deal = records.deal_records(session, [refs.deal(session, str(deal_id), deleted=None)])[0]
+        deal = deal_records(session, [refs.deal(session, str(deal_id), deleted=None)])[0]
     return CustomerView(customer, deals, open_reminders, history, deal)
 
 
 def load_deal(session: Session, deal_id: int) -> dict:
     """One deal's record, for the edit form."""
-    return records.deal_records(session, [refs.deal(session, str(deal_id), deleted=None)])[0]
+    return deal_records(session, [refs.deal(session, str(deal_id), deleted=None)])[0]

@@ -18,16 +18,17 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from functools import partial
+from functools import cache, partial
 
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from crmcli.entities import refs
+from crmcli.entities import refs, registry
+from crmcli.entities.registry import RecordType
 from crmcli.interop import ndjson as nd
 from crmcli.kernel import config, money, validate
 from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
-from crmcli.store import search_index
+from crmcli.query import fulltext
 from crmcli.store.models import (
     Company,
     Customer,
@@ -35,41 +36,24 @@ from crmcli.store.models import (
     CustomerPhone,
     Deal,
     FieldValue,
-    Interaction,
     Pipeline,
-    Reminder,
     Stage,
-    StageChange,
     Tag,
     UTCDateTime,
     utcnow,
 )
 
-BULK_TYPES = ("company", "customer", "deal", "stage_change", "interaction", "reminder")
-MODELS = {
-    "company": Company,
-    "customer": Customer,
-    "deal": Deal,
-    "stage_change": StageChange,
-    "interaction": Interaction,
-    "reminder": Reminder,
-}
-#: For each type, its link columns and the type each must exist in.
-LINKS = {
-    "customer": (("company_id", "company"),),
-    "deal": (("customer_id", "customer"), ("company_id", "company")),
-    "stage_change": (("deal_id", "deal"),),
-    "interaction": (("customer_id", "customer"), ("deal_id", "deal")),
-    "reminder": (("customer_id", "customer"), ("deal_id", "deal")),
-}
-#: A REF key given without its `_id` twin needs a lookup: the row-by-row importer does that.
-_REF_ONLY = {
-    "customer": ("company",),
-    "deal": ("customer", "company", "pipeline"),
-    "stage_change": ("deal",),
-    "interaction": ("customer", "deal"),
-    "reminder": ("customer", "deal"),
-}
+
+@cache
+def bulk_types() -> tuple[RecordType, ...]:
+    """The types whose plain creates take this path (dependency order: parents first)."""
+    return tuple(t for t in registry.all_types() if t.bulk)
+
+
+def _bulk_type(kind: str) -> RecordType | None:
+    return next((t for t in bulk_types() if t.name == kind), None)
+
+
 _QUERY_CHUNK = 900
 IMPORT_CACHE_KIB = 256 * 1024
 
@@ -115,8 +99,8 @@ class BulkCreates:
         #: import. Elsewhere they come first.
         self.sqlite_enforces = _foreign_keys_on(session)
         self.high: dict[str, int] = {}
-        for kind in BULK_TYPES:
-            self.note_written(kind)
+        for record_type in bulk_types():
+            self.note_written(record_type.name)
         self.load_pipelines()
         self.deferred_indexes = self._defer_indexes()
 
@@ -124,7 +108,8 @@ class BulkCreates:
 
     def accepts(self, kind: str, data: dict) -> bool:
         """True for a create whose links are all ids (or absent where that is allowed)."""
-        if kind not in BULK_TYPES:
+        record_type = _bulk_type(kind)
+        if record_type is None:
             return False
         record_id = data.get("id")
         if record_id is not None and not (
@@ -133,7 +118,7 @@ class BulkCreates:
             and record_id > self.high[kind]
         ):
             return False
-        for ref in _REF_ONLY.get(kind, ()):
+        for ref in record_type.links:
             if data.get(ref) is not None and f"{ref}_id" not in data:
                 return False
         match kind:
@@ -172,7 +157,8 @@ class BulkCreates:
         if self.session.get_bind().dialect.name != "sqlite":
             return []
         deferred: list[sa.Index] = []
-        for model in (*MODELS.values(), CustomerEmail, CustomerPhone, Tag, FieldValue):
+        models = [t.model for t in bulk_types()]
+        for model in (*models, CustomerEmail, CustomerPhone, Tag, FieldValue):
             table = model.__table__
             if self.session.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
                 continue
@@ -192,11 +178,12 @@ class BulkCreates:
 
     def note_written(self, kind: str) -> None:
         """After the row-by-row importer wrote `kind`: new ids start above what it made."""
-        if kind not in BULK_TYPES:
+        record_type = _bulk_type(kind)
+        if record_type is None:
             if kind == "pipeline":
                 self.load_pipelines()
             return
-        model = MODELS[kind]
+        model = record_type.model
         highest = self.session.exec(select(func.max(model.id))).one()
         self.high[kind] = max(self.high.get(kind, 0), highest or 0)
 
@@ -465,7 +452,8 @@ class BulkCreates:
         batch, self.batch = self.batch, _Batch()
         if not batch.size:
             return
-        for kind in BULK_TYPES:
+        for record_type in bulk_types():
+            kind = record_type.name
             rows = batch.rows.get(kind)
             if not rows:
                 continue
@@ -480,7 +468,7 @@ class BulkCreates:
                 self._check_emails(batch)
                 self._customer_search(batch, rows)
             self._insert(
-                MODELS[kind],
+                record_type.model,
                 rows,
                 refused="FOREIGN KEY",
                 name_line=partial(self._check_links, kind, rows, batch.lines[kind]),
@@ -494,7 +482,7 @@ class BulkCreates:
         self._insert(CustomerPhone, batch.phones)
         self._insert(Tag, batch.tags)
         self._insert(FieldValue, batch.fields)
-        search_index.index_many(
+        fulltext.index_many(
             self.session,
             [
                 (entity, i, title, " ".join(str(part) for part in body if part))
@@ -522,9 +510,13 @@ class BulkCreates:
             raise
 
     def _check_links(self, kind: str, rows: list[dict], lines: list[int]) -> None:
-        for column, target in LINKS.get(kind, ()):
+        for link, target in registry.get(kind).links.items():
+            target_type = _bulk_type(target)
+            if target_type is None:
+                continue  # pipelines: checked against the loaded ones as each line is read
+            column = f"{link}_id"
             wanted = {row[column] for row in rows if row[column] is not None}
-            missing = wanted - _existing_ids(self.session, MODELS[target], wanted)
+            missing = wanted - _existing_ids(self.session, target_type.model, wanted)
             if missing:
                 index = next(i for i, row in enumerate(rows) if row[column] in missing)
                 raise NotFound(f"line {lines[index]}: no {target} with id {rows[index][column]}")

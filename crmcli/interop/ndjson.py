@@ -9,48 +9,24 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 
+from crmcli.entities import registry
 from crmcli.kernel import validate
 from crmcli.kernel.dates import parse_iso
 from crmcli.kernel.errors import InvalidInput
 
-#: Every record type, in dependency order: a record only links to types before it.
-TYPES = ("pipeline", "company", "customer", "deal", "stage_change", "interaction", "reminder")
-
-TYPES_TEXT = ", ".join(TYPES)
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
-STAGE_KEYS = frozenset({"id", "name", "position", "probability", "kind", "rotting_days"})
 
-#: The keys each type accepts on an import line: exactly the keys its export writes.
-KNOWN_KEYS: dict[str, frozenset[str]] = {
-    "pipeline": frozenset({"type", "id", "name", "is_default", "stages", "created_at"}),
-    "company": frozenset(
-        {"type", "id", "name", "domain", "industry", "owner", "tags", "fields", "notes"}
-        | {"created_at", "updated_at", "deleted_at"}
-    ),
-    "customer": frozenset(
-        {"type", "id", "name", "email", "emails", "phone", "phones", "company_id", "company"}
-        | {"title", "owner", "tags", "fields", "notes", "created_at", "updated_at", "deleted_at"}
-    ),
-    "deal": frozenset(
-        {"type", "id", "title", "customer_id", "customer", "company_id", "company"}
-        | {"pipeline_id", "pipeline", "stage_id", "stage", "status", "probability", "value"}
-        | {"currency", "weighted_value", "close_date", "lost_reason", "owner", "tags", "fields"}
-        | {"created_at", "updated_at", "stage_changed_at", "closed_at", "deleted_at"}
-    ),
-    "stage_change": frozenset(
-        {"type", "id", "deal_id", "deal", "from_stage_id", "from_stage", "to_stage_id"}
-        | {"to_stage", "at", "by"}
-    ),
-    "interaction": frozenset(
-        {"type", "id", "customer_id", "customer", "deal_id", "deal", "channel", "direction"}
-        | {"occurred_at", "summary", "body", "by", "created_at"}
-    ),
-    "reminder": frozenset(
-        {"type", "id", "customer_id", "customer", "deal_id", "deal", "due_at", "text"}
-        | {"status", "done_at", "snooze_count", "by", "created_at"}
-    ),
-}
+
+@cache
+def _known_keys() -> dict[str, frozenset[str]]:
+    """The keys each type accepts on an import line: exactly the keys its export writes."""
+    return {t.name: t.import_keys for t in registry.all_types()}
+
+
+def types_text() -> str:
+    return ", ".join(registry.names())
 
 
 def _reject_constant(name: str) -> float:
@@ -69,13 +45,14 @@ def parse_line(line: str) -> dict:
     except (ValueError, RecursionError) as exc:
         raise InvalidInput(f"invalid JSON: {exc}") from None
     if not isinstance(data, dict):
-        raise InvalidInput(f"expected a JSON object with a type field ({TYPES_TEXT})")
+        raise InvalidInput(f"expected a JSON object with a type field ({types_text()})")
     kind = data.get("type")
     if kind is None:
-        raise InvalidInput(f"missing field 'type': use one of {TYPES_TEXT}")
-    if not isinstance(kind, str) or kind not in TYPES:
-        raise InvalidInput(f"unknown type {show_value(kind)}: use one of {TYPES_TEXT}")
-    unknown = [key for key in data if key not in KNOWN_KEYS[kind]]
+        raise InvalidInput(f"missing field 'type': use one of {types_text()}")
+    known = _known_keys().get(kind) if isinstance(kind, str) else None
+    if known is None:
+        raise InvalidInput(f"unknown type {show_value(kind)}: use one of {types_text()}")
+    unknown = [key for key in data if key not in known]
     if unknown:
         raise InvalidInput(f"unknown field '{unknown[0]}' for {kind}")
     return data

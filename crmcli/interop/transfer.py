@@ -1,6 +1,6 @@
 """Export and import of the whole database as NDJSON (`crm export`, `crm import`).
 
-Export streams every record, type by type in dependency order (`TYPES`), each as the same
+Export streams every record, type by type in dependency order (`registry.names()`), each as the same
 object `--json` prints (`crmcli.entities.records`) with a leading `type` field. Tables are read with
 keyset pagination (`WHERE id > last ORDER BY id LIMIT n`), so memory stays flat however big
 the database is.
@@ -35,14 +35,16 @@ from typing import NoReturn
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
 
-from crmcli.entities import records, refs
+from crmcli.entities import pipeline as pipeline_type
+from crmcli.entities import refs, registry
 from crmcli.interop import ndjson as nd
 from crmcli.interop.bulk_import import BulkCreates
-from crmcli.interop.ndjson import KNOWN_KEYS, STAGE_KEYS, TYPES, TYPES_TEXT, parse_line  # noqa: F401 (re-exported)
+from crmcli.interop.ndjson import parse_line
 from crmcli.kernel import config, money, validate
 from crmcli.kernel.errors import Ambiguous, Conflict, CrmError, InvalidInput, NotFound
+from crmcli.query import fulltext
 from crmcli.services import companies, customers, deals
-from crmcli.store import attributes, search_index
+from crmcli.store import attributes
 from crmcli.store.models import (
     CHANNELS,
     STAGE_KINDS,
@@ -62,20 +64,19 @@ from crmcli.store.models import (
 
 
 def check_types(types: Sequence[str] | None) -> tuple[str, ...]:
-    """The chosen types in dependency order; an unknown name is an error listing TYPES."""
+    """The chosen types in dependency order; an unknown name is an error listing them all."""
     if not types:
-        return TYPES
+        return registry.names()
     for name in types:
-        if name not in TYPES:
-            raise InvalidInput(f"unknown type '{name}': use one of {TYPES_TEXT}")
+        registry.get(name)
     chosen = set(types)
-    return tuple(name for name in TYPES if name in chosen)
+    return tuple(name for name in registry.names() if name in chosen)
 
 
 def export_records(
     session: Session, types: Sequence[str] | None = None, *, batch: int = 2000
 ) -> Iterator[dict]:
-    """Every record of each type (TYPES order, then by id), soft-deleted ones included.
+    """Every record of each type (dependency order, then by id), soft-deleted ones included.
 
     Each is `{"type": T, **record}` with the record `--json` shows. Rows are fetched `batch`
     at a time by keyset pagination, so no table is ever loaded whole.
@@ -83,7 +84,8 @@ def export_records(
     if batch < 1:
         raise InvalidInput(f"invalid batch size {batch}: expected a whole number >= 1")
     for name in check_types(types):
-        model, serialize = records.SERIALIZERS[name]
+        record_type = registry.get(name)
+        model, serialize = record_type.model, record_type.serialize
         id_column = col(model.id)
         last: int | None = None
         while True:
@@ -103,13 +105,16 @@ def export_records(
 # --------------------------------------------------------------------------------------------
 # Import
 
+#: The keys of one stage inside a pipeline line.
+_STAGE_KEYS = frozenset(pipeline_type.PROPERTIES["stages"]["items"]["properties"])
+
 
 @dataclass
 class ImportReport:
     """How many records of each type an import created and updated."""
 
-    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
-    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TYPES, 0))
+    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(registry.names(), 0))
+    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(registry.names(), 0))
     source: str = "-"
     lines: int = 0
 
@@ -327,7 +332,7 @@ class _Importer:
         by_name = {s.name.lower(): s for s in current.values()}
         planned: list[tuple[Stage, dict, bool]] = []
         for spec in value:
-            unknown = [key for key in spec if key not in STAGE_KEYS]
+            unknown = [key for key in spec if key not in _STAGE_KEYS]
             if unknown:
                 raise InvalidInput(f"unknown field '{unknown[0]}' for a stage")
             stage, stage_id = None, None
@@ -710,7 +715,7 @@ class _Importer:
         self._stamp(interaction, data, "created_at", nullable=False)
         self.session.add(interaction)
         self.session.flush()
-        search_index.index(
+        fulltext.index(
             self.session, "interaction", interaction.id, interaction.summary, [interaction.body]
         )
         return created
@@ -755,5 +760,5 @@ class _Importer:
         self._stamp(reminder, data, "created_at", nullable=False)
         self.session.add(reminder)
         self.session.flush()
-        search_index.index(self.session, "reminder", reminder.id, reminder.text, [])
+        fulltext.index(self.session, "reminder", reminder.id, reminder.text, [])
         return created

@@ -1,384 +1,28 @@
 """The filter language compiled to SQL: one place for `list`, `search` and the TUI's filter box.
 
-Each entity declares the fields a user may filter and sort on. A term on an unknown field
+Each record type declares (in `crmcli.entities`) the fields a user may filter and sort on. A term on an unknown field
 is an error unless it names a custom field already in use for that entity; bare words and
 phrases go to the full-text index. Every clause is written so an index can serve it.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.sql import operators
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, func
 
-from crmcli.kernel import dates, money
+from crmcli.entities import registry
+from crmcli.entities.filters import Clause, Context, custom_field
 from crmcli.kernel.errors import InvalidInput
-from crmcli.query.parser import Filter, Term, parse_filter
-from crmcli.store import attributes, search_index
-from crmcli.store.models import (
-    Company,
-    Customer,
-    CustomerEmail,
-    CustomerPhone,
-    Deal,
-    FieldValue,
-    Interaction,
-    Pipeline,
-    Reminder,
-    Stage,
-    Tag,
-)
-
-Clause = sa.ColumnElement[bool]
-Builder = Callable[[Term, "Context"], Clause]
-
-_EQUALITY = (":", "=", "!=")
-_ORDERING = (">", ">=", "<", "<=")
-
-
-@dataclass(frozen=True)
-class Context:
-    session: Session
-    entity: str
-    id_column: sa.ColumnElement
-    now: datetime | None
-
-
-def _compare(column: sa.ColumnElement, op: str, value: object) -> Clause:
-    return {
-        ":": column == value,
-        "=": column == value,
-        "!=": column != value,
-        ">": column > value,
-        ">=": column >= value,
-        "<": column < value,
-        "<=": column <= value,
-    }[op]
-
-
-def _need(term: Term, allowed: tuple[str, ...], hint: str) -> None:
-    if term.op not in allowed:
-        raise InvalidInput(f"bad filter '{term.field}{term.op}{term.value}': {hint}")
-
-
-def text(column: sa.ColumnElement) -> Builder:
-    """`name:ada` contains (case-insensitive), `name=Ada` is exact, `name!=Ada` is not."""
-
-    def build(term: Term, _ctx: Context) -> Clause:
-        _need(term, _EQUALITY, f"{term.field} takes :, = or !=")
-        lowered = func.lower(column)
-        needle = term.value.lower()
-        if term.op == ":":
-            return lowered.contains(needle, autoescape=True)
-        return _compare(lowered, term.op, needle)
-
-    return build
-
-
-def exact(column: sa.ColumnElement, *, lower: bool = True) -> Builder:
-    """Whole-value match (owner, channel): `owner:alice`, `owner!=bob`."""
-
-    def build(term: Term, _ctx: Context) -> Clause:
-        _need(term, _EQUALITY, f"{term.field} takes :, = or !=")
-        value = term.value.lower() if lower else term.value
-        return _compare(func.lower(column) if lower else column, term.op, value)
-
-    return build
-
-
-def number(column: sa.ColumnElement) -> Builder:
-    def build(term: Term, _ctx: Context) -> Clause:
-        try:
-            value = int(term.value)
-        except ValueError:
-            raise InvalidInput(
-                f"bad filter '{term.field}{term.op}{term.value}': {term.field} takes a whole number"
-            ) from None
-        return _compare(column, term.op, value)
-
-    return build
-
-
-def deal_value(term: Term, _ctx: Context) -> Clause:
-    """`value>5000` in major units, exact for every currency's minor unit."""
-    amount = money.to_decimal(term.value)
-    groups = money.currencies_by_exponent()
-    special = [code for codes in groups.values() for code in codes]
-    currency = col(Deal.currency)
-    minor = col(Deal.value_minor)
-    clauses = [sa.and_(currency.not_in(special), _compare(minor, term.op, amount.scaleb(2)))]
-    for exp, codes in groups.items():
-        clauses.append(sa.and_(currency.in_(codes), _compare(minor, term.op, amount.scaleb(exp))))
-    return sa.or_(*clauses)
-
-
-def moment(column: sa.ColumnElement) -> Builder:
-    """Datetimes: `created>-30d`, `due<today`; `due:today` means within that local day."""
-
-    def build(term: Term, ctx: Context) -> Clause:
-        when = dates.parse_when(term.value, ctx.now)
-        if term.op in _EQUALITY:
-            day = dates.local(when).replace(hour=0, minute=0, second=0, microsecond=0)
-            start = dates.to_utc(day)
-            end = dates.to_utc(day + timedelta(days=1))
-            inside = sa.and_(column >= start, column < end)
-            return sa.not_(inside) if term.op == "!=" else inside
-        return _compare(column, term.op, when)
-
-    return build
-
-
-def day(column: sa.ColumnElement) -> Builder:
-    """Calendar dates (a deal's close date): `close<eom`, `close:2026-12-31`."""
-
-    def build(term: Term, ctx: Context) -> Clause:
-        value: date = dates.parse_date(term.value, ctx.now)
-        return _compare(column, term.op, value)
-
-    return build
-
-
-def tag(term: Term, ctx: Context) -> Clause:
-    _need(term, (":", "="), "use tag:NAME, or -tag:NAME to exclude")
-    tagged = select(Tag.entity_id).where(Tag.entity == ctx.entity, Tag.name == term.value.lower())
-    return ctx.id_column.in_(tagged)
-
-
-def linked(column: sa.ColumnElement, model, name_column: sa.ColumnElement) -> Builder:
-    """A link by id or by (part of) the linked record's name: `company:acme`, `customer:12`."""
-
-    def build(term: Term, _ctx: Context) -> Clause:
-        _need(term, _EQUALITY, f"{term.field} takes an id or a name: {term.field}:acme")
-        if term.value.isdigit():
-            clause = column == int(term.value)
-        else:
-            names = select(model.id).where(
-                func.lower(name_column).contains(term.value.lower(), autoescape=True)
-            )
-            clause = column.in_(names)
-        return sa.not_(clause) if term.op == "!=" else clause
-
-    return build
-
-
-def stage_name(term: Term, _ctx: Context) -> Clause:
-    _need(term, _EQUALITY, "use stage:NAME, e.g. stage:proposal")
-    clause = col(Deal.stage_id).in_(
-        select(Stage.id).where(func.lower(Stage.name) == term.value.lower())
-    )
-    return sa.not_(clause) if term.op == "!=" else clause
-
-
-def deal_status(term: Term, _ctx: Context) -> Clause:
-    _need(term, _EQUALITY, "use status:open, status:won or status:lost")
-    kind = term.value.lower()
-    if kind not in ("open", "won", "lost", "closed"):
-        raise InvalidInput(f"unknown status '{term.value}': use open, won, lost or closed")
-    kinds = ["won", "lost"] if kind == "closed" else [kind]
-    clause = col(Deal.stage_id).in_(select(Stage.id).where(col(Stage.kind).in_(kinds)))
-    return sa.not_(clause) if term.op == "!=" else clause
-
-
-def reminder_status(term: Term, _ctx: Context) -> Clause:
-    _need(term, _EQUALITY, "use status:open or status:done")
-    kind = term.value.lower()
-    if kind not in ("open", "done"):
-        raise InvalidInput(f"unknown status '{term.value}': use open or done")
-    clause = (
-        col(Reminder.done_at).is_(None) if kind == "open" else col(Reminder.done_at).is_not(None)
-    )
-    return sa.not_(clause) if term.op == "!=" else clause
-
-
-def customer_email(term: Term, _ctx: Context) -> Clause:
-    _need(term, _EQUALITY, "use email:PART or email=ADDRESS")
-    needle = term.value.lower()
-    match = (
-        col(CustomerEmail.email).contains(needle, autoescape=True)
-        if term.op == ":"
-        else col(CustomerEmail.email) == needle
-    )
-    clause = col(Customer.id).in_(select(CustomerEmail.customer_id).where(match))
-    return sa.not_(clause) if term.op == "!=" else clause
-
-
-def customer_phone(term: Term, _ctx: Context) -> Clause:
-    _need(term, (":", "="), "use phone:PART")
-    return col(Customer.id).in_(
-        select(CustomerPhone.customer_id).where(
-            col(CustomerPhone.phone).contains(term.value, autoescape=True)
-        )
-    )
-
-
-def custom_field(term: Term, ctx: Context) -> Clause:
-    """`income>50000` compares numbers; `plan:gold` matches text (contains), `plan=gold` exact."""
-    base = select(FieldValue.entity_id).where(
-        FieldValue.entity == ctx.entity, FieldValue.key == term.field
-    )
-    if term.op in _ORDERING:
-        try:
-            limit = float(term.value)
-        except ValueError:
-            raise InvalidInput(
-                f"bad filter '{term.field}{term.op}{term.value}': {term.op} needs a number"
-            ) from None
-        return ctx.id_column.in_(base.where(_compare(col(FieldValue.num), term.op, limit)))
-    try:
-        as_number: float | None = float(term.value)
-    except ValueError:
-        as_number = None
-    if term.op == ":":
-        match = func.lower(FieldValue.value).contains(term.value.lower(), autoescape=True)
-    else:
-        match = col(FieldValue.value) == json.dumps(term.value, ensure_ascii=False)
-    if as_number is not None:
-        # 52000 matches the number 52000; "007" still matches the text "007".
-        match = sa.or_(col(FieldValue.num) == as_number, match)
-    clause = ctx.id_column.in_(base.where(match))
-    return sa.not_(clause) if term.op == "!=" else clause
-
-
-@dataclass(frozen=True)
-class EntitySpec:
-    model: type
-    filters: dict[str, Builder]
-    sorts: dict[str, sa.ColumnElement]
-    default_sort: tuple[str, ...]
-    has_fields: bool
-
-
-SPECS: dict[str, EntitySpec] = {
-    "customer": EntitySpec(
-        Customer,
-        {
-            "id": number(col(Customer.id)),
-            "name": text(col(Customer.name)),
-            "email": customer_email,
-            "phone": customer_phone,
-            "company": linked(col(Customer.company_id), Company, col(Company.name)),
-            "title": text(col(Customer.title)),
-            "owner": exact(col(Customer.owner)),
-            "tag": tag,
-            "notes": text(col(Customer.notes)),
-            "created": moment(col(Customer.created_at)),
-            "updated": moment(col(Customer.updated_at)),
-        },
-        {
-            "id": col(Customer.id),
-            "name": col(Customer.name),
-            "created": col(Customer.created_at),
-            "updated": col(Customer.updated_at),
-            "owner": col(Customer.owner),
-        },
-        ("name", "id"),
-        True,
-    ),
-    "company": EntitySpec(
-        Company,
-        {
-            "id": number(col(Company.id)),
-            "name": text(col(Company.name)),
-            "domain": text(col(Company.domain)),
-            "industry": exact(col(Company.industry)),
-            "owner": exact(col(Company.owner)),
-            "tag": tag,
-            "notes": text(col(Company.notes)),
-            "created": moment(col(Company.created_at)),
-            "updated": moment(col(Company.updated_at)),
-        },
-        {
-            "id": col(Company.id),
-            "name": col(Company.name),
-            "created": col(Company.created_at),
-            "updated": col(Company.updated_at),
-        },
-        ("name", "id"),
-        True,
-    ),
-    "deal": EntitySpec(
-        Deal,
-        {
-            "id": number(col(Deal.id)),
-            "title": text(col(Deal.title)),
-            "customer": linked(col(Deal.customer_id), Customer, col(Customer.name)),
-            "company": linked(col(Deal.company_id), Company, col(Company.name)),
-            "pipeline": linked(col(Deal.pipeline_id), Pipeline, col(Pipeline.name)),
-            "stage": stage_name,
-            "status": deal_status,
-            "value": deal_value,
-            "currency": exact(col(Deal.currency)),
-            "close": day(col(Deal.close_date)),
-            "owner": exact(col(Deal.owner)),
-            "tag": tag,
-            "created": moment(col(Deal.created_at)),
-            "updated": moment(col(Deal.updated_at)),
-            "reason": text(col(Deal.lost_reason)),
-        },
-        {
-            "id": col(Deal.id),
-            "title": col(Deal.title),
-            "value": col(Deal.value_minor),
-            "close": col(Deal.close_date),
-            "created": col(Deal.created_at),
-            "updated": col(Deal.updated_at),
-            "stage": col(Deal.stage_id),
-        },
-        ("id",),
-        True,
-    ),
-    "interaction": EntitySpec(
-        Interaction,
-        {
-            "id": number(col(Interaction.id)),
-            "customer": linked(col(Interaction.customer_id), Customer, col(Customer.name)),
-            "deal": linked(col(Interaction.deal_id), Deal, col(Deal.title)),
-            "channel": exact(col(Interaction.channel)),
-            "direction": exact(col(Interaction.direction)),
-            "at": moment(col(Interaction.occurred_at)),
-            "by": exact(col(Interaction.by)),
-            "summary": text(col(Interaction.summary)),
-            "created": moment(col(Interaction.created_at)),
-        },
-        {
-            "id": col(Interaction.id),
-            "at": col(Interaction.occurred_at),
-            "channel": col(Interaction.channel),
-            "created": col(Interaction.created_at),
-        },
-        ("-at", "-id"),
-        False,
-    ),
-    "reminder": EntitySpec(
-        Reminder,
-        {
-            "id": number(col(Reminder.id)),
-            "customer": linked(col(Reminder.customer_id), Customer, col(Customer.name)),
-            "deal": linked(col(Reminder.deal_id), Deal, col(Deal.title)),
-            "due": moment(col(Reminder.due_at)),
-            "status": reminder_status,
-            "by": exact(col(Reminder.by)),
-            "text": text(col(Reminder.text)),
-            "created": moment(col(Reminder.created_at)),
-        },
-        {
-            "id": col(Reminder.id),
-            "due": col(Reminder.due_at),
-            "created": col(Reminder.created_at),
-        },
-        ("due", "id"),
-        False,
-    ),
-}
+from crmcli.query import fulltext
+from crmcli.query.parser import Filter, parse_filter
+from crmcli.store import attributes
 
 
 def field_names(entity: str) -> list[str]:
-    return sorted(SPECS[entity].filters)
+    return sorted(registry.listable(entity).listing.filters)
 
 
 def where_clauses(
@@ -387,8 +31,9 @@ def where_clauses(
     """The WHERE clauses for a filter on one entity; raises InvalidInput on a bad term."""
     if not isinstance(flt, Filter):
         flt = parse_filter(flt)
-    spec = SPECS[entity]
-    ctx = Context(session, entity, col(spec.model.id), now)
+    record_type = registry.listable(entity)
+    spec = record_type.listing
+    ctx = Context(session, entity, col(record_type.model.id), now)
     clauses: list[Clause] = []
     for term in flt.terms:
         builder = spec.filters.get(term.field)
@@ -408,25 +53,15 @@ def where_clauses(
     return clauses
 
 
-#: The text a word is looked for in where there is no full-text index.
-_TITLES = {
-    "customer": col(Customer.name),
-    "company": col(Company.name),
-    "deal": col(Deal.title),
-    "interaction": col(Interaction.summary),
-    "reminder": col(Reminder.text),
-}
-
-
 def text_match(session: Session, entity: str, words: list[str]) -> Clause:
     """Full-text words: FTS5 on SQLite, a LIKE on the record's title elsewhere."""
-    spec = SPECS[entity]
-    if search_index.available(session):
-        subquery = search_index.matching_ids(entity, words)
+    record_type = registry.listable(entity)
+    if fulltext.available(session):
+        subquery = fulltext.matching_ids(entity, words)
         if subquery is None:
             return sa.true()
-        return col(spec.model.id).in_(subquery)
-    title = _TITLES[entity]
+        return col(record_type.model.id).in_(subquery)
+    title = record_type.listing.title
     return sa.and_(*(func.lower(title).contains(w.lower(), autoescape=True) for w in words))
 
 
@@ -441,8 +76,8 @@ def driven_by_text(session: Session, entity: str, flt: Filter) -> bool:
     """
     return (
         bool(flt.words)
-        and search_index.available(session)
-        and search_index.has_few_hits(session, entity, list(flt.words))
+        and fulltext.available(session)
+        and fulltext.has_few_hits(session, entity, list(flt.words))
     )
 
 
@@ -460,7 +95,8 @@ def order_by(entity: str, sort: str | None, *, use_index: bool = True) -> list[s
     `use_index=False` keeps the planner from reading the rows in sort order through an index
     (see `driven_by_text`); the id tie-breaker is the rowid and stays as it is.
     """
-    spec = SPECS[entity]
+    record_type = registry.listable(entity)
+    spec = record_type.listing
     keys = [k.strip() for k in sort.split(",")] if sort else list(spec.default_sort)
     columns = []
     for key in keys:
@@ -476,7 +112,7 @@ def order_by(entity: str, sort: str | None, *, use_index: bool = True) -> list[s
             column = unindexed(column)
         columns.append(column.desc() if descending else column.asc())
     if not any(k.lstrip("-+").lower() == "id" for k in keys):
-        columns.append(col(spec.model.id).asc())
+        columns.append(col(record_type.model.id).asc())
     return columns
 
 

@@ -8,17 +8,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from crmcli.entities import records
+from crmcli.entities import registry
 from crmcli.query import compiler as query
 from crmcli.query.parser import Filter, parse_filter
-
-SERIALIZE = {
-    "customer": records.customer_records,
-    "company": records.company_records,
-    "deal": records.deal_records,
-    "interaction": records.interaction_records,
-    "reminder": records.reminder_records,
-}
 
 
 def select_rows(
@@ -33,8 +25,7 @@ def select_rows(
     now: datetime | None = None,
 ) -> list:
     """Rows of `entity` matching the filter. `deleted`: False active, True deleted, None both."""
-    spec = query.SPECS[entity]
-    model = spec.model
+    model = registry.listable(entity).model
     if not isinstance(flt, Filter):
         flt = parse_filter(flt)
     statement = select(model).where(*query.where_clauses(session, entity, flt, now), *extra)
@@ -52,5 +43,5 @@ def select_rows(
 
 
 def list_records(session: Session, entity: str, *args, **kwargs) -> list[dict]:
-    """Like `select_rows`, serialised as the JSON records of `crmcli.entities.records`."""
-    return SERIALIZE[entity](session, select_rows(session, entity, *args, **kwargs))
+    """Like `select_rows`, serialised as the JSON records its record type describes."""
+    return registry.get(entity).serialize(session, select_rows(session, entity, *args, **kwargs))

@@ -6,13 +6,13 @@ from collections.abc import Sequence
 
 from sqlmodel import Session
 
+from crmcli.entities import registry
 from crmcli.kernel.errors import InvalidInput
 from crmcli.query import compiler as query
+from crmcli.query import fulltext
 from crmcli.query.listing import list_records
 from crmcli.query.parser import Filter, parse_filter
-from crmcli.store import attributes, search_index
-
-SEARCHABLE = ("customer", "company", "deal", "interaction", "reminder")
+from crmcli.store import attributes
 
 
 def search(
@@ -27,19 +27,20 @@ def search(
     flt = words if isinstance(words, Filter) else parse_filter(words)
     if flt.is_empty():
         raise InvalidInput("search for something: crm search WORDS... [FILTER...]")
-    chosen = list(types) or list(SEARCHABLE)
+    searchable = [t.name for t in registry.searchable()]
+    chosen = list(types) or searchable
     for kind in chosen:
-        if kind not in SEARCHABLE:
-            raise InvalidInput(f"unknown type '{kind}': use {', '.join(SEARCHABLE)}")
+        if kind not in searchable:
+            raise InvalidInput(f"unknown type '{kind}': use {', '.join(searchable)}")
     applicable = [k for k in chosen if all(_knows(session, k, t.field) for t in flt.terms)]
     if not applicable:
         fields = ", ".join(sorted({t.field for t in flt.terms}))
         raise InvalidInput(f"no record type has the field(s) {fields}")
     results: list[dict] = []
     limit = query.validate_limit(limit)
-    if flt.words and search_index.available(session):
+    if flt.words and fulltext.available(session):
         # One pass over the index tells which types have hits; the others are not queried.
-        hits = search_index.hit_counts(session, list(flt.words))
+        hits = fulltext.hit_counts(session, list(flt.words))
         applicable = [kind for kind in applicable if hits.get(kind)]
     for kind in applicable:
         room = limit - len(results) if limit else None
@@ -50,8 +51,16 @@ def search(
     return results
 
 
+def labelled(result: dict) -> dict:
+    """A search result's `label` and `detail`, the fields its record type names for them."""
+    search = registry.get(result["type"]).search
+    if search is None:
+        return {"label": None, "detail": None}
+    return {"label": result.get(search.label), "detail": result.get(search.detail)}
+
+
 def _knows(session: Session, entity: str, field: str) -> bool:
-    spec = query.SPECS[entity]
+    spec = registry.listable(entity).listing
     return field in spec.filters or (
         spec.has_fields and attributes.field_key_exists(session, entity, field)
     )

@@ -10,7 +10,8 @@ from sqlmodel import Session, select
 from crmcli.entities import refs
 from crmcli.kernel import validate
 from crmcli.kernel.errors import InvalidInput
-from crmcli.store import attributes, search_index
+from crmcli.query import fulltext
+from crmcli.store import attributes
 from crmcli.store.models import Company, Customer, utcnow
 
 
@@ -33,7 +34,7 @@ def _domain(text: str | None) -> str | None:
 
 def reindex(session: Session, company: Company) -> None:
     tags = attributes.load_tags(session, "company", [company.id]).get(company.id, [])
-    search_index.index(
+    fulltext.index(
         session,
         "company",
         company.id,

@@ -10,7 +10,8 @@ from sqlmodel import Session
 from crmcli.entities import refs
 from crmcli.kernel import validate
 from crmcli.kernel.errors import InvalidInput
-from crmcli.store import attributes, search_index
+from crmcli.query import fulltext
+from crmcli.store import attributes
 from crmcli.store.models import Company, Customer, utcnow
 
 
@@ -44,7 +45,7 @@ def reindex(session: Session, customer: Customer) -> None:
     phones = attributes.load_phones(session, [customer.id]).get(customer.id, [])
     tags = attributes.load_tags(session, "customer", [customer.id]).get(customer.id, [])
     company = session.get(Company, customer.company_id) if customer.company_id else None
-    search_index.index(
+    fulltext.index(
         session,
         "customer",
         customer.id,

@@ -11,7 +11,8 @@ from sqlmodel import Session, select
 from crmcli.entities import refs
 from crmcli.kernel import config, money, validate
 from crmcli.kernel.errors import InvalidInput
-from crmcli.store import attributes, search_index
+from crmcli.query import fulltext
+from crmcli.store import attributes
 from crmcli.store.models import Deal, Stage, StageChange, utcnow
 
 
@@ -31,7 +32,7 @@ class DealChanges:
 
 def reindex(session: Session, deal: Deal) -> None:
     tags = attributes.load_tags(session, "deal", [deal.id]).get(deal.id, [])
-    search_index.index(session, "deal", deal.id, deal.title, [deal.lost_reason, *tags])
+    fulltext.index(session, "deal", deal.id, deal.title, [deal.lost_reason, *tags])
 
 
 def add(

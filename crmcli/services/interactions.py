@@ -10,8 +10,8 @@ from sqlmodel import Session
 from crmcli.entities import refs
 from crmcli.kernel import config, validate
 from crmcli.kernel.errors import InvalidInput
+from crmcli.query import fulltext
 from crmcli.services import reminders
-from crmcli.store import search_index
 from crmcli.store.models import Interaction, Reminder, utcnow
 
 
@@ -52,9 +52,7 @@ def log(
     )
     session.add(interaction)
     session.flush()
-    search_index.index(
-        session, "interaction", interaction.id, interaction.summary, [interaction.body]
-    )
+    fulltext.index(session, "interaction", interaction.id, interaction.summary, [interaction.body])
     reminder = None
     if remind_at is not None:
         text = remind_text or f"Follow up: {interaction.summary or interaction.channel}"

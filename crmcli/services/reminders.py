@@ -11,7 +11,7 @@ from sqlmodel import Session, col
 from crmcli.entities import refs
 from crmcli.kernel import config, dates, validate
 from crmcli.kernel.errors import InvalidInput
-from crmcli.store import search_index
+from crmcli.query import fulltext
 from crmcli.store.models import Reminder, utcnow
 
 #: The groups of `remind list` and the inbox, in display order.
@@ -35,7 +35,7 @@ def create(
     )
     session.add(reminder)
     session.flush()
-    search_index.index(session, "reminder", reminder.id, reminder.text, [])
+    fulltext.index(session, "reminder", reminder.id, reminder.text, [])
     return reminder
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from crmcli.entities import records, refs
+from crmcli.entities import refs
+from crmcli.entities.interaction import interaction_records
+from crmcli.entities.reminder import reminder_records
+from crmcli.entities.stage_change import stage_change_records
 from crmcli.store.models import Deal, Interaction, Reminder, StageChange
 
 
@@ -19,7 +22,7 @@ def timeline(session: Session, ref: str, *, limit: int | None = None) -> list[di
         .order_by(col(Interaction.occurred_at).desc())
         .limit(limit)
     ).all()
-    for record in records.interaction_records(session, interactions):
+    for record in interaction_records(session, interactions):
         arrow = "→" if record["direction"] == "out" else "←"
         text = f"{record['channel']} {arrow} {record['summary'] or ''}".rstrip()
         entries.append(_entry("interaction", record, record["occurred_at"], text))
@@ -31,7 +34,7 @@ def timeline(session: Session, ref: str, *, limit: int | None = None) -> list[di
         .order_by(col(StageChange.at).desc())
         .limit(limit)
     ).all()
-    for record in records.stage_change_records(session, changes):
+    for record in stage_change_records(session, changes):
         if record["from_stage"] is None:
             text = f"deal '{record['deal']}' opened in {record['to_stage']}"
         else:
@@ -44,7 +47,7 @@ def timeline(session: Session, ref: str, *, limit: int | None = None) -> list[di
         .order_by(col(Reminder.due_at).desc())
         .limit(limit)
     ).all()
-    for record in records.reminder_records(session, reminders):
+    for record in reminder_records(session, reminders):
         state = "done" if record["status"] == "done" else "due"
         entries.append(
             _entry(

@@ -6,9 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crmcli.entities.schema import TYPES, schema_for
+from crmcli.entities import registry
+from crmcli.entities.schema import schema_for
 from crmcli.interop.transfer import export_records
 from crmcli.services.demo import build_demo
+
+TYPES = registry.names()
 
 _JSON_TYPES = {
     "string": str,

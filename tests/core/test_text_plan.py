@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from crmcli.query import fulltext
 from crmcli.query.listing import list_records, select_rows
 from crmcli.query.search import search
 from crmcli.services import customers
-from crmcli.store import search_index
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_few_hits_are_looked_up_by_id(people, monkeypatch) -> None:
 
 
 def test_many_hits_walk_the_name_index(people, monkeypatch) -> None:
-    monkeypatch.setattr(search_index, "FEW_HITS", 3)
+    monkeypatch.setattr(fulltext, "FEW_HITS", 3)
     plan = plan_of(people, "zed", monkeypatch)
     assert "ix_customer_active_name" in plan
 
@@ -60,7 +60,7 @@ def test_both_plans_give_the_same_records(people, monkeypatch, words: str) -> No
     with people.read() as s:
         by_id = [r["id"] for r in list_records(s, "customer", words, limit=7)]
         deleted = [r["id"] for r in list_records(s, "customer", words, deleted=True)]
-    monkeypatch.setattr(search_index, "FEW_HITS", 0)
+    monkeypatch.setattr(fulltext, "FEW_HITS", 0)
     with people.read() as s:
         assert [r["id"] for r in list_records(s, "customer", words, limit=7)] == by_id
         assert [r["id"] for r in list_records(s, "customer", words, deleted=True)] == deleted
@@ -85,6 +85,6 @@ def test_search_stops_at_the_limit(people) -> None:
 
 def test_hit_counts_per_type(people) -> None:
     with people.read() as s:
-        assert search_index.hit_counts(s, ["ann"]) == {"customer": 6}  # the deleted one too
-        assert search_index.hit_counts(s, ["nobody"]) == {}
+        assert fulltext.hit_counts(s, ["ann"]) == {"customer": 6}  # the deleted one too
+        assert fulltext.hit_counts(s, ["nobody"]) == {}
         assert search(s, "nobody") == []

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import func, select
 
+from crmcli.entities import registry
 from crmcli.interop import transfer
 from crmcli.kernel.errors import Ambiguous, Conflict, InvalidInput, NotFound
 from crmcli.query import search
@@ -219,9 +220,9 @@ def test_export_order_types_and_record_shape(varied):
     with varied.read() as session:
         records = list(transfer.export_records(session))
     kinds = [r["type"] for r in records]
-    assert kinds == sorted(kinds, key=transfer.TYPES.index)
-    assert set(kinds) == set(transfer.TYPES)
-    for kind in transfer.TYPES:
+    assert kinds == sorted(kinds, key=registry.names().index)
+    assert set(kinds) == set(registry.names())
+    for kind in registry.names():
         ids = [r["id"] for r in records if r["type"] == kind]
         assert ids == sorted(ids)
     assert all(next(iter(r)) == "type" for r in records)
@@ -241,7 +242,7 @@ def test_export_order_types_and_record_shape(varied):
 def test_known_keys_are_exactly_the_exported_keys(varied):
     with varied.read() as session:
         for record in transfer.export_records(session):
-            assert set(record) == transfer.KNOWN_KEYS[record["type"]], record["type"]
+            assert set(record) == registry.get(record["type"]).import_keys, record["type"]
 
 
 def test_export_pagination_and_type_filter(varied):
@@ -269,12 +270,12 @@ def test_round_trip_into_an_empty_database_is_identical(varied, new_store):
     report = run_import(target, first)
     assert export_lines(target) == first
 
-    expected_created = {kind: 0 for kind in transfer.TYPES}
+    expected_created = {kind: 0 for kind in registry.names()}
     for text in first:
         expected_created[json.loads(text)["type"]] += 1
     expected_created["pipeline"] -= 1  # the fresh database already holds pipeline 1
     assert report.created == expected_created
-    assert report.updated == {**dict.fromkeys(transfer.TYPES, 0), "pipeline": 1}
+    assert report.updated == {**dict.fromkeys(registry.names(), 0), "pipeline": 1}
     assert report.total_created == len(first) - 1
     assert report.summary() == f"{len(first) - 1} created, 1 updated"
 
@@ -333,7 +334,7 @@ def test_create_with_and_without_id(store):
             line(type="customer", id=77, name="Fixed Id"),
         ],
     )
-    assert report.created == {**dict.fromkeys(transfer.TYPES, 0), "company": 1, "customer": 2}
+    assert report.created == {**dict.fromkeys(registry.names(), 0), "company": 1, "customer": 2}
     records = [json.loads(x) for x in export_lines(store, ["company", "customer"])]
     company = records[0]
     assert (company["id"], company["domain"]) == (40, "umbrella.com")

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from crmcli.entities.records import deal_records
+from crmcli.entities.deal import deal_records
 from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
 from crmcli.services import customers, deals, pipelines, reminders
 from crmcli.store.models import Deal, Stage, StageChange

@@ -9,16 +9,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import cache
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-ENTITY_CODES = {"customer": 1, "company": 2, "deal": 3, "interaction": 4, "reminder": 5}
+from crmcli.entities import registry
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+@cache
+def codes() -> dict[str, int]:
+    """Each searchable record type's code in the rowid, from the registry."""
+    return {t.name: t.search.code for t in registry.searchable() if t.search}
+
+
 def rowid(entity: str, entity_id: int) -> int:
-    return entity_id * 8 + ENTITY_CODES[entity]
+    return entity_id * 8 + codes()[entity]
 
 
 def available(session: Session) -> bool:
@@ -48,9 +56,10 @@ def index_many(session: Session, rows: Sequence[tuple[str, int, str | None, str]
     if not rows or not available(session):
         return
     driver = session.connection().connection.driver_connection
+    code = codes()
     driver.executemany(
         "INSERT INTO search_index(rowid, title, body) VALUES (?, ?, ?)",
-        [(rowid(e, i), t or "", b) for e, i, t, b in rows],
+        [(i * 8 + code[e], t or "", b) for e, i, t, b in rows],
     )
 
 
@@ -71,7 +80,7 @@ def hit_counts(session: Session, words: Sequence[str]) -> dict[str, int]:
     expression = match_expression(words)
     if expression is None:
         return {}
-    kinds = {code: entity for entity, code in ENTITY_CODES.items()}
+    kinds = {code: entity for entity, code in codes().items()}
     found = session.execute(
         sa.text(
             "SELECT rowid % 8, count(*) FROM search_index WHERE search_index MATCH :fts "
@@ -97,7 +106,7 @@ def has_few_hits(session: Session, entity: str, words: Sequence[str]) -> bool:
             "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH :fts "
             "AND rowid % 8 = :code LIMIT :cap)"
         ),
-        {"fts": expression, "code": ENTITY_CODES[entity], "cap": FEW_HITS + 1},
+        {"fts": expression, "code": codes()[entity], "cap": FEW_HITS + 1},
     ).scalar_one()
     return found <= FEW_HITS
 
@@ -107,7 +116,7 @@ def matching_ids(entity: str, words: Sequence[str]) -> sa.ColumnElement | None:
     expression = match_expression(words)
     if expression is None:
         return None
-    code = ENTITY_CODES[entity]
+    code = codes()[entity]
     return sa.text(
         "SELECT rowid / 8 FROM search_index WHERE search_index MATCH :fts AND rowid % 8 = :code"
     ).bindparams(fts=expression, code=code)

@@ -1,0 +1,134 @@
+"""A customer: a person, with emails, phones, a company, tags and custom fields."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from crmcli.entities import filters, records, schema
+from crmcli.entities.filters import exact, linked, moment, number, tag, text
+from crmcli.entities.registry import Listing, RecordType, Searchable
+from crmcli.kernel.dates import iso
+from crmcli.store import attributes
+from crmcli.store.models import (
+    Company,
+    Customer,
+    CustomerEmail,
+    CustomerPhone,
+)
+
+if TYPE_CHECKING:
+    from crmcli.query.parser import Term
+
+
+def customer_email(term: Term, _ctx: filters.Context) -> filters.Clause:
+    filters.need(term, filters.EQUALITY, "use email:PART or email=ADDRESS")
+    needle = term.value.lower()
+    match = (
+        col(CustomerEmail.email).contains(needle, autoescape=True)
+        if term.op == ":"
+        else col(CustomerEmail.email) == needle
+    )
+    clause = col(Customer.id).in_(select(CustomerEmail.customer_id).where(match))
+    return sa.not_(clause) if term.op == "!=" else clause
+
+
+def customer_phone(term: Term, _ctx: filters.Context) -> filters.Clause:
+    filters.need(term, (":", "="), "use phone:PART")
+    return col(Customer.id).in_(
+        select(CustomerPhone.customer_id).where(
+            col(CustomerPhone.phone).contains(term.value, autoescape=True)
+        )
+    )
+
+
+def customer_records(session: Session, rows: Sequence[Customer]) -> list[dict]:
+    ids = [r.id for r in rows]
+    emails = attributes.load_emails(session, ids)
+    phones = attributes.load_phones(session, ids)
+    tags = attributes.load_tags(session, "customer", ids)
+    fields = attributes.load_fields(session, "customer", ids)
+    companies = records.company_names(session, {r.company_id for r in rows})
+    result = []
+    for r in rows:
+        mails = emails.get(r.id, [])
+        numbers = phones.get(r.id, [])
+        result.append(
+            {
+                "id": r.id,
+                "name": r.name,
+                "email": mails[0] if mails else None,
+                "emails": mails,
+                "phone": numbers[0] if numbers else None,
+                "phones": numbers,
+                "company_id": r.company_id,
+                "company": companies.get(r.company_id),
+                "title": r.title,
+                "owner": r.owner,
+                "tags": tags.get(r.id, []),
+                "fields": fields.get(r.id, {}),
+                "notes": r.notes,
+                "created_at": iso(r.created_at),
+                "updated_at": iso(r.updated_at),
+                "deleted_at": iso(r.deleted_at),
+            }
+        )
+    return result
+
+
+PROPERTIES: dict[str, dict] = {
+    "id": schema.INT,
+    "name": schema.STR,
+    "email": {**schema.NSTR, "description": "The primary email."},
+    "emails": {**schema.STRS, "description": "All emails, primary first."},
+    "phone": schema.NSTR,
+    "phones": schema.STRS,
+    "company_id": schema.NINT,
+    "company": schema.NSTR,
+    "title": schema.NSTR,
+    "owner": schema.NSTR,
+    "tags": schema.STRS,
+    "fields": schema.FIELDS,
+    "notes": schema.NSTR,
+    "created_at": schema.TIME,
+    "updated_at": schema.TIME,
+    "deleted_at": schema.NTIME,
+}
+
+
+RECORD_TYPE = RecordType(
+    name="customer",
+    model=Customer,
+    serialize=customer_records,
+    properties=PROPERTIES,
+    listing=Listing(
+        filters={
+            "id": number(col(Customer.id)),
+            "name": text(col(Customer.name)),
+            "email": customer_email,
+            "phone": customer_phone,
+            "company": linked(col(Customer.company_id), Company, col(Company.name)),
+            "title": text(col(Customer.title)),
+            "owner": exact(col(Customer.owner)),
+            "tag": tag,
+            "notes": text(col(Customer.notes)),
+            "created": moment(col(Customer.created_at)),
+            "updated": moment(col(Customer.updated_at)),
+        },
+        sorts={
+            "id": col(Customer.id),
+            "name": col(Customer.name),
+            "created": col(Customer.created_at),
+            "updated": col(Customer.updated_at),
+            "owner": col(Customer.owner),
+        },
+        default_sort=("name", "id"),
+        has_fields=True,
+        title=col(Customer.name),
+    ),
+    search=Searchable(code=1, label="name", detail="email"),
+    links={"company": "company"},
+)

@@ -1,0 +1,57 @@
+"""A stage change: one move of a deal, with who and when (the funnel's history)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import Session
+
+from crmcli.entities import records, schema
+from crmcli.entities.registry import RecordType
+from crmcli.kernel.dates import iso
+from crmcli.store.models import (
+    StageChange,
+)
+
+
+def stage_change_records(session: Session, rows: Sequence[StageChange]) -> list[dict]:
+    stages = records.stages_by_id(
+        session, {r.to_stage_id for r in rows} | {r.from_stage_id for r in rows}
+    )
+    titles = records.deal_titles(session, {r.deal_id for r in rows})
+    return [
+        {
+            "id": r.id,
+            "deal_id": r.deal_id,
+            "deal": titles.get(r.deal_id),
+            "from_stage_id": r.from_stage_id,
+            "from_stage": stages[r.from_stage_id].name if r.from_stage_id else None,
+            "to_stage_id": r.to_stage_id,
+            "to_stage": stages[r.to_stage_id].name,
+            "at": iso(r.at),
+            "by": r.by,
+        }
+        for r in rows
+    ]
+
+
+PROPERTIES: dict[str, dict] = {
+    "id": schema.INT,
+    "deal_id": schema.INT,
+    "deal": schema.NSTR,
+    "from_stage_id": schema.NINT,
+    "from_stage": schema.NSTR,
+    "to_stage_id": schema.INT,
+    "to_stage": schema.STR,
+    "at": schema.TIME,
+    "by": schema.NSTR,
+}
+
+
+RECORD_TYPE = RecordType(
+    name="stage_change",
+    model=StageChange,
+    serialize=stage_change_records,
+    properties=PROPERTIES,
+    links={"deal": "deal"},
+)
