@@ -13,7 +13,7 @@ import pytest
 import crmcli
 
 UI_PACKAGES = ("typer", "textual", "rich")
-HEAVY_PACKAGES = ("sqlalchemy", "textual", "alembic", "sqlmodel")
+HEAVY_PACKAGES = ("sqlalchemy", "textual", "alembic", "sqlmodel", "babel")
 
 
 def _loaded_after(code: str, env: dict | None = None) -> set[str]:
