@@ -124,9 +124,3 @@ def json_number(minor: int, currency: str) -> int | float:
     if major == major.to_integral_value():
         return int(major)
     return float(major)
-
-
-def format_money(minor: int, currency: str) -> str:
-    """`12,000.50 EUR`: for tables."""
-    exp = exponent(currency)
-    return f"{to_major(minor, currency):,.{exp}f} {currency}"
