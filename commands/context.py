@@ -16,6 +16,7 @@ import typer
 
 from crmcli.commands import output
 from crmcli.commands.output import Column
+from crmcli.present.text import visible
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -112,9 +113,14 @@ def show_record(record: dict, columns: Sequence[Column], fmt: str | None, as_jso
     output.render_record(record, columns, chosen, sys.stdout, color=color())
 
 
+def say(message: str, *, err: bool = False) -> None:
+    """One line for people: stored text in it (a name, a title) is shown, never obeyed."""
+    typer.echo(visible(message), err=err)
+
+
 def note(message: str) -> None:
     """A human remark on stderr; never mixed into data on stdout."""
-    typer.echo(f"crm: {message}", err=True)
+    say(f"crm: {message}", err=True)
 
 
 def created(
@@ -124,7 +130,7 @@ def created(
     if fmt or as_json:
         show_record(record, columns, fmt, as_json)
     elif is_terminal():
-        typer.echo(f"Created {kind} {record['id']}: {label}")
+        say(f"Created {kind} {record['id']}: {label}")
     else:
         typer.echo(str(record["id"]))
 
@@ -136,7 +142,7 @@ def changed(
     if fmt or as_json:
         show_record(record, columns, fmt, as_json)
     else:
-        typer.echo(message)
+        say(message)
 
 
 def list_command(
@@ -167,4 +173,4 @@ def soft_delete_command(kind: str, action: Callable, ref: str, done: str) -> Non
         record = action(session, ref)
         label = getattr(record, "name", None) or getattr(record, "title", "")
         message = f"{done} {kind} {record.id}: {label}"
-    typer.echo(message)
+    say(message)

@@ -111,7 +111,8 @@ def board(
     as_json: opt.Json = False,
 ) -> None:
     """The funnel by stage: count, total and weighted value, rotting deals (the TUI board's figures)."""
-    from crmcli.views.board import column_records, load_board
+    from crmcli.present.board import column_records
+    from crmcli.views.board import load_board
 
     with context.reading() as session:
         records = column_records(

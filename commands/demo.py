@@ -34,11 +34,18 @@ def demo(
             summary = build_demo(session)
     finally:
         store.dispose()
-    typer.echo(
-        f"Demo database at {location}: {summary.companies} companies, {summary.customers} customers, "
-        f"{summary.deals} deals, {summary.interactions} interactions, {summary.reminders} reminders "
-        f"({summary.overdue} overdue)."
+    from crmcli.present.counts import count
+
+    figures = ", ".join(
+        [
+            count(summary.companies, "company", "companies"),
+            count(summary.customers, "customer"),
+            count(summary.deals, "deal"),
+            count(summary.interactions, "interaction"),
+            count(summary.reminders, "reminder"),
+        ]
     )
+    typer.echo(f"Demo database at {location}: {figures} ({summary.overdue} overdue).")
     typer.echo(
         f'Try: export CRM_DB="{location}"; crm inbox; crm deal list; crm customer list tag:vip'
     )

@@ -69,7 +69,7 @@ def log(
     if fmt or as_json:
         context.show_record(record, columns.INTERACTION_DETAIL, fmt, as_json)
     elif context.is_terminal():
-        typer.echo(
+        context.say(
             f"Logged {record['channel']} with {record['customer']} (interaction {record['id']})"
         )
         if reminder_id:

@@ -84,14 +84,18 @@ class CrmGroup(TyperGroup):
 
 
 def _report(error: CrmError) -> None:
+    """One line (plus the candidates of an ambiguous REF); names in it are shown, never
+    obeyed by the terminal, and cannot break the line."""
+    from crmcli.present.text import visible
+
     if GLOBALS.debug:
         import traceback
 
         traceback.print_exception(error, file=sys.stderr)
-    typer.echo(f"crm: error: {error}", err=True)
+    typer.echo(f"crm: error: {visible(str(error))}", err=True)
     if isinstance(error, Ambiguous):
         for candidate in error.candidates:
-            typer.echo(f"  {candidate}", err=True)
+            typer.echo(f"  {visible(candidate, multiline=True)}", err=True)
 
 
 def _is_sqlalchemy_error(error: Exception) -> bool:

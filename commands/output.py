@@ -5,9 +5,13 @@ write while they iterate so that a large export never sits in memory, and their 
 API that scripts rely on. Only the table format is for humans: it may collect the records,
 format dates for the local time zone and use rich.
 
+Text from outside never reaches the terminal raw: every format passes it through
+`crmcli.present.text` (tables show controls and bidi overrides as `\x1b`-style escapes,
+TSV and CSV escape controls, JSON escapes what json.dumps leaves raw).
+
 Start-up speed matters (`crm --version`, shell completion): this module imports nothing
-heavy at module level. rich and crmcli.kernel.dates are imported inside the functions that need
-them.
+heavy at module level. rich and the present modules for dates and money are imported inside
+the functions that need them.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, TextIO
 
 from crmcli.kernel.errors import InvalidInput
+from crmcli.present.text import data_field, json_text, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,6 +58,7 @@ class Column:
     header: str  # table header, e.g. "Name" (csv uses `key`: machine names are stable)
     kind: str = "text"  # "text" | "datetime" | "money" | "list" | "int"
     max_width: int | None = None  # table only: truncate with an ellipsis
+    currency_key: str | None = None  # money: the record key of its currency (table only)
 
 
 # --- choosing the format and colour ----------------------------------------------------
@@ -139,8 +145,14 @@ def render_value(value: Any, kind: str = "text") -> str:
 
 
 def _tsv_field(value: Any, kind: str) -> str:
-    """A TSV field: the plain value with tabs and line breaks flattened to one space."""
-    return _TSV_UNSAFE.sub(" ", render_value(value, kind))
+    """A TSV field: the plain value with tabs and line breaks flattened to one space and
+    other control characters escaped (`\x1b`)."""
+    return data_field(_TSV_UNSAFE.sub(" ", render_value(value, kind)))
+
+
+def _csv_field(value: Any, kind: str) -> str:
+    """A CSV field: the csv module quotes line breaks; other controls are escaped."""
+    return data_field(render_value(value, kind))
 
 
 # --- streaming formats -------------------------------------------------------------------
@@ -148,7 +160,7 @@ def _tsv_field(value: Any, kind: str) -> str:
 
 def _json_array_item(record: dict[str, Any]) -> str:
     """`record` as json.dumps(indent=2) would print it inside a top-level array."""
-    dumped = json.dumps(record, indent=2, ensure_ascii=False)
+    dumped = json_text(json.dumps(record, indent=2, ensure_ascii=False))
     # split("\n"), not splitlines(): with ensure_ascii=False a string may hold U+2028 or
     # U+0085, which splitlines() would treat as line breaks. json never writes raw "\n"
     # inside a string, so "\n" only ever separates lines of the layout.
@@ -170,7 +182,7 @@ def _write_ndjson(records: Iterable[dict[str, Any]], stream: TextIO) -> int:
     """One compact JSON object per line, the full record."""
     count = 0
     for record in records:
-        stream.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        stream.write(json_text(json.dumps(record, ensure_ascii=False, separators=(",", ":"))))
         stream.write("\n")
         count += 1
     return count
@@ -198,7 +210,7 @@ def _write_csv(records: Iterable[dict[str, Any]], columns: Sequence[Column], str
     writer.writerow([col.key for col in columns])
     count = 0
     for record in records:
-        writer.writerow([render_value(get_value(record, col.key), col.kind) for col in columns])
+        writer.writerow([_csv_field(get_value(record, col.key), col.kind) for col in columns])
         count += 1
     return count
 
@@ -249,31 +261,36 @@ def _table_datetime(value: Any) -> str:
             moment = datetime.fromisoformat(str(value))
         except ValueError:
             return str(value)
-    from crmcli.kernel.dates import format_local, humanize
+    from crmcli.present.dates import format_when
 
-    return f"{format_local(moment)} ({humanize(moment)})"
+    return format_when(moment)
 
 
-def _table_money(value: Any) -> str:
-    """An amount with thousands separators and two decimals, for reading not parsing."""
+def _table_money(value: Any, currency: Any) -> str:
+    """An amount grouped, with the currency's own decimals (1.234 BHD, 1,000 JPY)."""
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"{value:,.2f}"
+        from crmcli.present.money import format_amount
+
+        return format_amount(value, currency if isinstance(currency, str) else None)
     return render_value(value, "money")
 
 
-def _table_cell(value: Any, kind: str) -> Text:
-    """The table text of one value; a Text object so "[brackets]" are never markup."""
+def _table_cell(record: dict[str, Any], col: Column) -> Text:
+    """The table text of one value; a Text object so "[brackets]" are never markup, and
+    control characters shown, never sent to the terminal."""
     from rich.text import Text
 
-    if kind == "datetime":
+    value = get_value(record, col.key)
+    if col.kind == "datetime":
         plain = _table_datetime(value)
-    elif kind == "money":
-        plain = _table_money(value)
-    elif kind == "list" and isinstance(value, list | tuple):
+    elif col.kind == "money":
+        currency = get_value(record, col.currency_key) if col.currency_key else None
+        plain = _table_money(value, currency)
+    elif col.kind == "list" and isinstance(value, list | tuple):
         plain = ", ".join(render_value(item) for item in value)
     else:
-        plain = render_value(value, kind)
-    return Text(plain)
+        plain = render_value(value, col.kind)
+    return Text(visible(plain, multiline=True))
 
 
 def _print_empty(console: Console, message: str, color: bool) -> None:
@@ -304,16 +321,14 @@ def _render_table(
         return 0
 
     table = Table(
-        title=title,
+        title=visible(title) if title else title,
         box=box.SIMPLE_HEAD,
         show_edge=False,
         pad_edge=False,
         header_style="bold" if color else "",
         title_style="bold" if color else "",
     )
-    cells = [
-        [_table_cell(get_value(record, col.key), col.kind) for col in columns] for record in rows
-    ]
+    cells = [[_table_cell(record, col) for col in columns] for record in rows]
     for index, col in enumerate(columns):
         # Short values (ids, money, dates, codes) keep their full width on one line; text
         # wraps within its column (at most max_width wide), so nothing is ever cropped.
@@ -345,7 +360,7 @@ def _render_record_table(
     table.add_column(style="bold" if color else "", no_wrap=True)
     table.add_column(overflow="fold")
     for col in fields:
-        table.add_row(Text(col.header), _table_cell(get_value(record, col.key), col.kind))
+        table.add_row(Text(col.header), _table_cell(record, col))
     _console(stream, color).print(table)
 
 
@@ -394,7 +409,7 @@ def render_record(
     """Write one record (for `show`): json is a single object, not an array of one."""
     fmt = _check_format(fmt)
     if fmt == "json":
-        stream.write(json.dumps(record, indent=2, ensure_ascii=False))
+        stream.write(json_text(json.dumps(record, indent=2, ensure_ascii=False)))
         stream.write("\n")
     elif fmt == "ndjson":
         _write_ndjson([record], stream)

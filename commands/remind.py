@@ -115,7 +115,8 @@ def snooze(
 ) -> None:
     """Push a reminder to later."""
     from crmcli.entities.reminder import reminder_records
-    from crmcli.kernel.dates import format_local, parse_when
+    from crmcli.kernel.dates import parse_when
+    from crmcli.present.dates import format_local
     from crmcli.services import reminders
 
     until = parse_when(when)

@@ -13,7 +13,7 @@ import pytest
 import crmcli
 
 UI_PACKAGES = ("typer", "textual", "rich")
-HEAVY_PACKAGES = ("sqlalchemy", "textual", "alembic", "sqlmodel")
+HEAVY_PACKAGES = ("sqlalchemy", "textual", "alembic", "sqlmodel", "babel")
 
 
 def _loaded_after(code: str, env: dict | None = None) -> set[str]:
@@ -77,3 +77,47 @@ def test_shell_completion_request_imports_no_database() -> None:
     env = {"_CRM_COMPLETE": "complete_bash", "COMP_WORDS": "crm cust", "COMP_CWORD": "1"}
     loaded = _loaded_after(code, env)
     assert not loaded & set(HEAVY_PACKAGES)
+
+
+def _core_imports() -> dict[str, set[str]]:
+    """Core module -> the core modules it imports, at module level or inside functions
+    (a lazy import still ties two modules together). TYPE_CHECKING-only imports count too."""
+    import ast
+    from pathlib import Path
+
+    root = Path(crmcli.__file__).parent
+    names = set(core_modules())
+    graph: dict[str, set[str]] = {}
+    for name in names:
+        path = root.joinpath(*name.split(".")[1:])
+        path = path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                targets = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            found |= {t for t in targets if t in names and t not in (name, "crmcli")}
+        graph[name] = found
+    return graph
+
+
+def test_core_modules_import_each_other_without_cycles() -> None:
+    graph = _core_imports()
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(name: str, path: list[str]) -> None:
+        state[name] = 1
+        for target in sorted(graph[name]):
+            if state.get(target) == 1:
+                cycle = [*path[path.index(target) :], target]
+                raise AssertionError(f"import cycle: {' -> '.join(cycle)}")
+            if target not in state:
+                visit(target, [*path, target])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])

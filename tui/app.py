@@ -22,10 +22,12 @@ from typing import Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 
 from crmcli.kernel.dates import to_utc
 from crmcli.kernel.errors import Ambiguous, CrmError
+from crmcli.present.text import visible
 from crmcli.store.db import Store
 from crmcli.store.models import utcnow
 from crmcli.store.watch import Watcher
@@ -136,6 +138,26 @@ class CrmApp(App[None]):
             self.set_keymap(user_keymap)
 
     # -- time -------------------------------------------------------------------------
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification, from any screen: its words are often stored text (a deal's
+        title, an error naming a stage), so they are shown plain, controls made visible,
+        and never read as markup."""
+        super().notify(
+            visible(message),
+            title=visible(title),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def clock(self) -> datetime:
         """The current time: frozen in tests and snapshots, else the wall clock."""

@@ -9,6 +9,7 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from crmcli.present.text import visible
 from crmcli.views.board import find
 
 
@@ -51,10 +52,11 @@ class CrmCommands(Provider):
             return
         for target in targets:
             deal_id = target.id if target.kind == "deal" else None
+            label = visible(target.label)
             yield Hit(
-                max(matcher.match(target.label), 0.5),
-                matcher.highlight(target.label),
+                max(matcher.match(label), 0.5),
+                matcher.highlight(label),
                 partial(app.open_customer, target.customer_id, deal_id),
-                text=target.label,
-                help=target.detail,
+                text=label,
+                help=visible(target.detail),
             )

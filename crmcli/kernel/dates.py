@@ -1,4 +1,6 @@
-"""Reading and showing dates: the WHEN grammar of DESIGN.md §4, UTC storage, local display.
+"""Reading dates: the WHEN grammar of DESIGN.md §4, UTC storage, the user's local zone.
+
+Showing them (local time in tables, "2 h ago", a card's "5h") is `crmcli.present.dates`.
 
 Everything stored is an aware UTC datetime; the user's zone only matters when we read a
 calendar word ("tomorrow", "fri 9am", "eom") or show a time. The grammar is small and
@@ -24,8 +26,6 @@ from dateutil.relativedelta import relativedelta
 from crmcli.kernel.errors import InvalidInput
 
 __all__ = [
-    "format_local",
-    "humanize",
     "iso",
     "local",
     "parse_date",
@@ -248,42 +248,6 @@ def to_utc(dt: datetime) -> datetime:
 def local(dt: datetime, tz: tzinfo | None = None) -> datetime:
     """The same instant in the user's zone (default: the system's); naive means UTC."""
     return to_utc(dt).astimezone(tz if tz is not None else dateutil_tz.tzlocal())
-
-
-def format_local(dt: datetime | None, tz: tzinfo | None = None) -> str:
-    """Table display: local time to the minute, "" for no value."""
-    if dt is None:
-        return ""
-    return local(dt, tz).strftime("%Y-%m-%d %H:%M")
-
-
-def humanize(dt: datetime | None, now: datetime | None = None) -> str:
-    """A relative phrase for tables ("2 h ago", "in 3 days"); each unit rounds down."""
-    if dt is None:
-        return ""
-    current = to_utc(now) if now is not None else datetime.now(UTC)
-    seconds = (to_utc(dt) - current).total_seconds()
-    span = abs(seconds)
-    if span < 60:
-        return "just now"
-    days = span / 86400
-    if span < 3600:
-        phrase = f"{int(span // 60)} min"
-    elif span < 86400:
-        phrase = f"{int(span // 3600)} h"
-    elif days < 7:
-        phrase = _plural(int(days), "day")
-    elif days < 31:
-        phrase = _plural(int(days // 7), "week")
-    elif days < 365:
-        phrase = _plural(max(1, int(days / 30.4375)), "month")
-    else:
-        phrase = _plural(max(1, int(days / 365.2425)), "year")
-    return f"in {phrase}" if seconds > 0 else f"{phrase} ago"
-
-
-def _plural(count: int, unit: str) -> str:
-    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
 
 
 def iso(dt: datetime | None) -> str | None:

@@ -1,45 +1,85 @@
 """Exact money: amounts are integers in the currency's minor unit, shown in major units.
 
 Parsing goes through Decimal, never float, and refuses amounts finer than the currency's
-minor unit rather than rounding them away.
+minor unit rather than rounding them away. Showing amounts is `crmcli.present.money`.
+
+The currencies and their minor units come from babel (CLDR's currency data), so the list
+is not kept by hand: every code CLDR knows is accepted, current and retired ISO 4217 codes
+alike (a database may hold deals in HRK or BGN, and an export of it must import again);
+any other code is refused. The minor unit is ISO 4217's: CLDR's `digits`, which babel's
+`get_currency_precision` returns, is the precision CLDR *formats* with, and for a few
+currencies CLDR drops a minor unit that ISO 4217 defines but nobody uses (IQD: ISO 3,
+CLDR 0; HUF, IDR, COP: ISO 2, CLDR 0). `_ISO_WHERE_CLDR_DIFFERS` puts ISO's back, so an
+amount ISO 4217 allows is never refused and amounts stored before keep their meaning.
+
+babel is imported only when a currency is looked up (its data costs ~10-20 ms to load),
+never by `crm --help`, `--version` or completion; each lookup is cached.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from decimal import Decimal, InvalidOperation
 
 from crmcli.kernel.errors import InvalidInput
 
-#: ISO 4217 currencies whose minor unit is not 1/100.
-_EXPONENTS = {
-    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
-    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
-    "XPF": 0, "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+#: ISO 4217 minor units where CLDR's formatting digits differ (CLDR has 0 for all of them):
+#: current codes, then retired ones still found in old data.
+_ISO_WHERE_CLDR_DIFFERS = {
+    "AFN": 2, "ALL": 2, "COP": 2, "HUF": 2, "IDR": 2, "IQD": 3, "IRR": 2, "KPW": 2,
+    "LAK": 2, "LBP": 2, "MGA": 2, "MMK": 2, "SOS": 2, "SYP": 2, "YER": 2,
+    "MRO": 2, "SLL": 2, "STD": 2, "TMM": 2, "ZMK": 2, "ZWD": 2,
 }  # fmt: skip
 DEFAULT_CURRENCY = "USD"
 #: Amounts are stored as 64-bit integers of minor units.
 MAX_MINOR = 2**63 - 1
+#: The minor unit of a code that is not a currency (only ever met in data stored before
+#: codes were checked): hundredths, as those amounts were stored.
+_FALLBACK_EXPONENT = 2
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _AMOUNT = re.compile(r"^\d+(\.\d+)?$")
 
 
+@functools.cache
+def known_currencies() -> frozenset[str]:
+    """Every currency code CLDR knows (ISO 4217, current and retired)."""
+    from babel.numbers import list_currencies
+
+    return frozenset(list_currencies())
+
+
+@functools.cache
 def exponent(currency: str) -> int:
-    return _EXPONENTS.get(currency, 2)
+    """Decimal places of the currency's minor unit (ISO 4217): EUR 2, JPY 0, BHD 3, CLF 4."""
+    if currency not in known_currencies():
+        return _FALLBACK_EXPONENT
+    if currency in _ISO_WHERE_CLDR_DIFFERS:
+        return _ISO_WHERE_CLDR_DIFFERS[currency]
+    from babel.numbers import get_currency_precision
+
+    return get_currency_precision(currency)
 
 
+@functools.cache
 def currencies_by_exponent() -> dict[int, list[str]]:
-    """Currencies grouped by exponent (the default 2 is 'everything else')."""
+    """Known currencies whose minor unit is not 1/100, grouped by exponent (every other
+    code, known or not, has 2: the SQL value filter scales those by 100)."""
     groups: dict[int, list[str]] = {}
-    for code, exp in _EXPONENTS.items():
-        groups.setdefault(exp, []).append(code)
+    for code in sorted(known_currencies()):
+        exp = exponent(code)
+        if exp != _FALLBACK_EXPONENT:
+            groups.setdefault(exp, []).append(code)
     return groups
 
 
 def parse_currency(text: str) -> str:
+    """A code the user typed, upper-cased; InvalidInput unless it is a known currency."""
     code = text.strip().upper()
     if not _CURRENCY.match(code):
-        raise InvalidInput(f"invalid currency '{text}': use a three-letter ISO 4217 code (EUR)")
+        raise InvalidInput(f"invalid currency {text!r}: use a three-letter ISO 4217 code (EUR)")
+    if code not in known_currencies():
+        raise InvalidInput(f"unknown currency {text!r}: not an ISO 4217 code (EUR, USD, JPY, ...)")
     return code
 
 
@@ -84,9 +124,3 @@ def json_number(minor: int, currency: str) -> int | float:
     if major == major.to_integral_value():
         return int(major)
     return float(major)
-
-
-def format_money(minor: int, currency: str) -> str:
-    """`12,000.50 EUR`: for tables."""
-    exp = exponent(currency)
-    return f"{to_major(minor, currency):,.{exp}f} {currency}"

@@ -9,8 +9,9 @@ from datetime import date
 from sqlmodel import Session, select
 
 from crmcli.entities import refs
+from crmcli.entities.stages import step_target
 from crmcli.kernel import config, money, validate
-from crmcli.kernel.errors import InvalidInput
+from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
 from crmcli.query import fulltext
 from crmcli.store import attributes
 from crmcli.store.models import Deal, Stage, StageChange, utcnow
@@ -181,10 +182,41 @@ def move_to(
     return change
 
 
-def step(session: Session, deal: Deal, direction: int) -> StageChange | None:
-    """Move to the previous (-1) or next (+1) open stage (the rule is `board.step_target`)."""
-    from crmcli.views.board import step_target
+def move_by_id(
+    session: Session,
+    deal_id: int,
+    stage_id: int,
+    *,
+    reason: str | None = None,
+    expected_stage_id: int | None = None,
+) -> StageChange | None:
+    """Move a deal to a stage given by id (a move on the TUI's board), recorded like
+    `crm deal move`.
 
+    Raises NotFound when the deal was deleted or the stage no longer exists, InvalidInput
+    when the stage is in another pipeline or a lost stage gets no reason. With
+    `expected_stage_id`, a deal that somebody else moved meanwhile is refused (Conflict)
+    instead of being moved from a place the user did not see.
+    """
+    deal = session.get(Deal, deal_id)
+    if deal is None or deal.deleted_at is not None:
+        raise NotFound(f"deal {deal_id} no longer exists")
+    target = session.get(Stage, stage_id)
+    if target is None:
+        raise NotFound(f"stage {stage_id} no longer exists; reload the board")
+    if target.pipeline_id != deal.pipeline_id:
+        raise InvalidInput(f"stage {target.name} is not in this deal's pipeline")
+    if expected_stage_id is not None and deal.stage_id not in (expected_stage_id, stage_id):
+        current = session.get(Stage, deal.stage_id)
+        raise Conflict(
+            f"deal {deal_id} was moved to {current.name if current else 'another stage'} "
+            "meanwhile; nothing changed"
+        )
+    return move_to(session, deal, target, reason=reason)
+
+
+def step(session: Session, deal: Deal, direction: int) -> StageChange | None:
+    """Move to the previous (-1) or next (+1) open stage (`entities.stages.step_target`)."""
     stages = session.exec(select(Stage).where(Stage.pipeline_id == deal.pipeline_id)).all()
     target = step_target(stages, deal.stage_id, direction)
     if target is None:

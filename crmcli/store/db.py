@@ -23,7 +23,7 @@ from crmcli.kernel import config
 from crmcli.kernel.errors import DatabaseUnavailable
 
 #: The Alembic head this program was built for; a test keeps it equal to the migrations.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 _WRITE_OPTION = "crm_write"
 

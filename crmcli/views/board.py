@@ -1,18 +1,18 @@
 """The funnel board as data: one column per stage, with totals, and the first cards of each.
 
-This is what the TUI's board shows, computed here so any face can use it (no UI imports):
+This is what the TUI's board shows, computed here so any face can use it (no UI imports,
+no display text: `crmcli.present.board` words the figures):
 
 - `load_board` gives every stage of a pipeline in board order (open stages by position, then
   won, then lost) with the number of deals, their total and weighted value per currency and
   how many are rotting, all by SQL aggregates (never by loading every deal), plus the first
   `per_column_limit` cards of each stage. `load_cards` pages further down one column.
-- `step_target` is the rule for "previous / next stage" (the open stages only, as
-  `crm deal move`'s neighbours), `move_card` the write behind a drag on the board: it moves
-  a deal to a stage given by id and refuses, with a clear error, a stage or deal that has
-  gone in the meantime.
 - `Column.without` / `Column.with_card` adjust a column's figures for an optimistic move,
   before the database has answered.
 - `find` backs "jump to a customer or deal by typing part of its name".
+
+The rules for the stage order and the previous / next step live in `entities.stages`; the
+move itself is `services.deals.move_by_id`.
 
 Cards are ordered by how recently they entered their stage (newest first), so a deal that
 was just moved or created shows at the top of its column.
@@ -21,7 +21,7 @@ was just moved or created shows at the top of its column.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -29,11 +29,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from crmcli.entities import refs
-from crmcli.kernel import money
+from crmcli.entities.stages import board_order
 from crmcli.kernel.dates import to_utc
-from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
+from crmcli.kernel.errors import NotFound
 from crmcli.query import compiler as query
-from crmcli.store.models import Customer, Deal, Pipeline, Stage, StageChange, utcnow
+from crmcli.store.models import Customer, Deal, Pipeline, Stage, utcnow
 
 __all__ = [
     "DEFAULT_CARDS",
@@ -44,22 +44,14 @@ __all__ = [
     "PipelineInfo",
     "StageInfo",
     "Target",
-    "board_order",
-    "compact_age",
-    "compact_money",
     "find",
     "load_board",
     "load_cards",
-    "move_card",
     "pipelines",
-    "short_money",
-    "step_target",
 ]
 
 #: Cards loaded per column at first; more are paged in with `load_cards`.
 DEFAULT_CARDS = 30
-
-_KIND_ORDER = {"open": 0, "won": 1, "lost": 2}
 
 
 @dataclass(frozen=True)
@@ -99,14 +91,6 @@ class CurrencyTotal:
     total_minor: int
     weighted_minor: int
 
-    @property
-    def total_text(self) -> str:
-        return short_money(self.total_minor, self.currency)
-
-    @property
-    def weighted_text(self) -> str:
-        return short_money(self.weighted_minor, self.currency)
-
 
 @dataclass(frozen=True)
 class Card:
@@ -122,29 +106,8 @@ class Card:
     stage_changed_at: datetime
     owner: str | None
     days_in_stage: int
-    age: str
+    in_stage: timedelta  # how long it had sat in its stage when loaded
     rotting: bool
-
-    @property
-    def value_text(self) -> str:
-        return short_money(self.value_minor, self.currency)
-
-
-def short_money(minor: int, currency: str) -> str:
-    """`12,000 EUR`, or `12,000.50 EUR` when there are cents: exact, without noise."""
-    major = money.to_major(minor, currency)
-    if major == major.to_integral_value():
-        return f"{int(major):,} {currency}"
-    return money.format_money(minor, currency)
-
-
-def compact_money(minor: int, currency: str) -> str:
-    """`95.7k EUR`, `1.25M USD`: for narrow places (rounded, so for display only)."""
-    major = float(money.to_major(minor, currency))
-    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        if major >= limit * 0.9995:
-            return f"{major / limit:.3g}{suffix} {currency}"
-    return short_money(minor, currency)
 
 
 def weighted(value_minor: int, probability: int) -> int:
@@ -174,20 +137,6 @@ class Column:
     def mixed(self) -> bool:
         return len(self.totals) > 1
 
-    def total_text(self) -> str:
-        """The total in the main currency, `+` when other currencies are left out."""
-        return _money_summary(self.totals, "total_minor")
-
-    def weighted_text(self) -> str:
-        return _money_summary(self.totals, "weighted_minor")
-
-    def totals_detail(self) -> list[str]:
-        """Every currency: `41,500.00 EUR (weighted 20,750.00 EUR, 5 deals)`."""
-        return [
-            f"{t.total_text} (weighted {t.weighted_text}, {t.count} deal{'s' if t.count != 1 else ''})"
-            for t in self.totals
-        ]
-
     def index_of(self, deal_id: int) -> int | None:
         for index, card in enumerate(self.cards):
             if card.deal_id == deal_id:
@@ -215,7 +164,7 @@ class Column:
             stage_id=self.stage.id,
             stage_changed_at=now or card.stage_changed_at,
             days_in_stage=0 if now else card.days_in_stage,
-            age=compact_age(timedelta(0)) if now else card.age,
+            in_stage=timedelta(0) if now else card.in_stage,
             rotting=False if now else _is_rotting(self.stage, card.days_in_stage),
         )
         cards = list(self.cards)
@@ -248,14 +197,6 @@ class Column:
         else:
             by_currency[card.currency] = updated
         return _sorted_totals(by_currency.values())
-
-
-def _money_summary(totals: Sequence[CurrencyTotal], attribute: str) -> str:
-    if not totals:
-        return short_money(0, money.DEFAULT_CURRENCY)
-    main = totals[0]
-    text = short_money(getattr(main, attribute), main.currency)
-    return text + " +" if len(totals) > 1 else text
 
 
 @dataclass(frozen=True)
@@ -323,40 +264,6 @@ class Target:
     label: str
     detail: str
     customer_id: int
-
-
-def board_order(stages: Iterable[Stage | StageInfo]) -> list:
-    """Open stages by position, then won, then lost (each by position)."""
-    return sorted(stages, key=lambda s: (_KIND_ORDER.get(s.kind, 0), s.position, s.id))
-
-
-def step_target(
-    stages: Sequence[Stage | StageInfo], current_stage_id: int, direction: int
-) -> Stage | StageInfo | None:
-    """The stage a deal steps to: the previous (-1) or next (+1) open stage, as
-    `deals.step` uses it too; from won or lost, back steps to the last open stage. None: no further."""
-    ordered = sorted(stages, key=lambda s: (s.position, s.id))
-    open_stages = [s for s in ordered if s.kind == "open"]
-    current = next((i for i, s in enumerate(open_stages) if s.id == current_stage_id), None)
-    if current is None:
-        return open_stages[-1] if direction < 0 and open_stages else None
-    index = current + direction
-    return open_stages[index] if 0 <= index < len(open_stages) else None
-
-
-def compact_age(delta: timedelta) -> str:
-    """`just now`, `5h`, `12d`, `3mo`, `2y`: how long a deal has sat in its stage."""
-    seconds = max(0.0, delta.total_seconds())
-    if seconds < 3600:
-        return "new" if seconds < 60 else f"{int(seconds // 60)}m"
-    if seconds < 86400:
-        return f"{int(seconds // 3600)}h"
-    days = int(seconds // 86400)
-    if days < 60:
-        return f"{days}d"
-    if days < 730:
-        return f"{int(days / 30.4375)}mo"
-    return f"{int(days / 365.2425)}y"
 
 
 def _is_rotting(stage: StageInfo, days: int) -> bool:
@@ -519,45 +426,11 @@ def _cards(
                 stage_changed_at=changed,
                 owner=owner,
                 days_in_stage=days,
-                age=compact_age(age),
+                in_stage=age,
                 rotting=_is_rotting(stage, days),
             )
         )
     return cards
-
-
-def move_card(
-    session: Session,
-    deal_id: int,
-    stage_id: int,
-    *,
-    reason: str | None = None,
-    expected_stage_id: int | None = None,
-) -> StageChange | None:
-    """Move a deal to a stage given by id (a board drop), recorded like `crm deal move`.
-
-    Raises NotFound when the deal was deleted or the stage no longer exists, InvalidInput
-    when the stage is in another pipeline or a lost stage gets no reason. With
-    `expected_stage_id`, a deal that somebody else moved meanwhile is refused (Conflict)
-    instead of being moved from a place the user did not see.
-    """
-    from crmcli.services import deals
-
-    deal = session.get(Deal, deal_id)
-    if deal is None or deal.deleted_at is not None:
-        raise NotFound(f"deal {deal_id} no longer exists")
-    target = session.get(Stage, stage_id)
-    if target is None:
-        raise NotFound(f"stage {stage_id} no longer exists; reload the board")
-    if target.pipeline_id != deal.pipeline_id:
-        raise InvalidInput(f"stage {target.name} is not in this deal's pipeline")
-    if expected_stage_id is not None and deal.stage_id not in (expected_stage_id, stage_id):
-        current = session.get(Stage, deal.stage_id)
-        raise Conflict(
-            f"deal {deal_id} was moved to {current.name if current else 'another stage'} "
-            "meanwhile; nothing changed"
-        )
-    return deals.move_to(session, deal, target, reason=reason)
 
 
 def find(session: Session, text: str, *, limit: int = 8) -> list[Target]:
@@ -593,30 +466,3 @@ def find(session: Session, text: str, *, limit: int = 8) -> list[Target]:
             Target("deal", deal_id, title, f"deal · {customer_name} · {stage_name}", customer_id)
         )
     return found
-
-
-def column_records(board: Board) -> list[dict]:
-    """The board's columns as JSON records (`crm deal board --json`): the figures the TUI's
-    column headers show, so scripts get them too. Money in major units, per currency."""
-    return [
-        {
-            "stage_id": column.stage.id,
-            "stage": column.stage.name,
-            "kind": column.stage.kind,
-            "probability": column.stage.probability,
-            "count": column.count,
-            "rotting": column.rotting,
-            "totals": [
-                {
-                    "currency": total.currency,
-                    "count": total.count,
-                    "value": money.json_number(total.total_minor, total.currency),
-                    "weighted_value": money.json_number(total.weighted_minor, total.currency),
-                }
-                for total in column.totals
-            ],
-            "total": column.total_text(),
-            "weighted": column.weighted_text(),
-        }
-        for column in board.columns
-    ]

@@ -112,6 +112,26 @@ def test_add_zero_decimal_currency(ada):
 
 
 @pytest.mark.parametrize(
+    ("currency", "value", "minor"),
+    [("CLF", "1.2345", 12345), ("BHD", "1.234", 1234), ("JPY", "1000", 1000)],
+)
+def test_add_takes_the_iso_4217_minor_unit(ada, currency, value, minor):
+    record = ada.json(
+        "deal", "add", "Exact", "--customer", "Ada", "--value", value, "--currency", currency
+    )
+    assert (record["value"], record["currency"]) == (float(value), currency)
+    assert db_rows(Deal)[0]["value_minor"] == minor
+
+
+def test_unknown_currency_is_one_clear_line(ada):
+    result = ada("deal", "add", "Bad", "--customer", "Ada", "--currency", "XYZ", expect=2)
+    assert result.stderr.strip().splitlines() == [
+        "crm: error: unknown currency 'XYZ': not an ISO 4217 code (EUR, USD, JPY, ...)"
+    ]
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
     "stage, expected", [("proposal", "Proposal"), ("NEGOTIATION", "Negotiation")]
 )
 def test_add_with_stage(ada, stage, expected):
@@ -158,6 +178,9 @@ def test_add_with_tags_owner_and_fields(ada):
         ("--value", "nan"),
         ("--currency", "EURO"),
         ("--currency", "€"),
+        ("--currency", "XYZ"),
+        ("--currency", "CLF", "--value", "1.23456"),
+        ("--currency", "BHD", "--value", "1.2345"),
         ("--stage", "Nowhere"),
         ("--close", "blorp"),
         ("--pipeline", "Nope"),

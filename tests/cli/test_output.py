@@ -246,6 +246,25 @@ def test_table_money_is_right_aligned() -> None:
     assert len(lines[0].rstrip()) == len(lines[1].rstrip())
 
 
+@pytest.mark.parametrize(
+    ("value", "currency", "shown"),
+    [
+        (1.234, "BHD", "1.234"),
+        (1000, "JPY", "1,000"),
+        (1.2345, "CLF", "1.2345"),
+        (12000.5, "EUR", "12,000.50"),
+        (12000, "EUR", "12,000.00"),
+    ],
+)
+def test_table_money_has_the_currency_s_decimals(value, currency, shown) -> None:
+    columns = (
+        Column("value", "Value", kind="money", currency_key="currency"),
+        Column("currency", "Cur"),
+    )
+    out, _ = render([{"value": value, "currency": currency}], "table", columns)
+    assert out.splitlines()[-1].split() == [shown, currency]
+
+
 def test_table_does_not_interpret_markup() -> None:
     record = {"id": 1, "name": "[bold]x[/bold] [/]"}
     out, _ = render([record], "table", (Column("name", "[Name]"),))
@@ -273,17 +292,16 @@ def test_table_with_color_uses_ansi() -> None:
 def test_table_datetime_uses_local_time_and_relative_phrase(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The table hands parsed datetimes to crmcli.kernel.dates (a stand-in here, for determinism)."""
+    """The table hands parsed datetimes to crmcli.present.dates (a stand-in here, for determinism)."""
     seen: list[Any] = []
-    fake = types.ModuleType("crmcli.kernel.dates")
+    fake = types.ModuleType("crmcli.present.dates")
 
-    def format_local(dt: Any) -> str:
+    def format_when(dt: Any) -> str:
         seen.append(dt)
-        return "LOCAL"
+        return "LOCAL (2 h ago)"
 
-    fake.format_local = format_local  # type: ignore[attr-defined]
-    fake.humanize = lambda dt: "2 h ago"  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "crmcli.kernel.dates", fake)
+    fake.format_when = format_when  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "crmcli.present.dates", fake)
 
     columns = (Column("created_at", "Created", kind="datetime"),)
     out, _ = render([RECORDS[0], {"created_at": None}], "table", columns)
@@ -293,7 +311,7 @@ def test_table_datetime_uses_local_time_and_relative_phrase(
 
 
 def test_table_datetime_with_real_dates_module() -> None:
-    pytest.importorskip("crmcli.kernel.dates")
+    pytest.importorskip("crmcli.present.dates")
     columns = (Column("created_at", "Created", kind="datetime"),)
     out, count = render(RECORDS, "table", columns)
     assert count == 2

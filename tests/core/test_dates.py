@@ -1,4 +1,5 @@
-"""The WHEN grammar (DESIGN.md §4) and the UTC/local helpers, with a fixed clock and zone."""
+"""The WHEN grammar (DESIGN.md §4) and the UTC/local helpers, with a fixed clock and zone
+(showing dates is tests/core/test_present.py)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,6 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from crmcli.kernel.dates import (
-    format_local,
-    humanize,
     iso,
     local,
     parse_date,
@@ -316,12 +315,6 @@ def test_to_utc_and_local() -> None:
     assert (shown.hour, shown.utcoffset()) == (14, timedelta(hours=2))
 
 
-def test_format_local() -> None:
-    assert format_local(utc(2026, 11, 22, 13, 5, 59), PARIS) == "2026-11-22 14:05"
-    assert format_local(utc(2026, 11, 22, 13, 5), UTC) == "2026-11-22 13:05"
-    assert format_local(None) == ""
-
-
 def test_iso() -> None:
     assert iso(None) is None
     assert iso(utc(2026, 11, 22, 13, 5)) == "2026-11-22T13:05:00+00:00"
@@ -342,46 +335,6 @@ def test_parse_iso() -> None:
             parse_iso(bad)
     with pytest.raises(InvalidInput):
         parse_iso(20261122)  # type: ignore[arg-type]
-
-
-@pytest.mark.parametrize(
-    ("delta", "phrase"),
-    [
-        (timedelta(0), "just now"),
-        (timedelta(seconds=-59), "just now"),
-        (timedelta(seconds=59), "just now"),
-        (timedelta(seconds=-60), "1 min ago"),
-        (timedelta(minutes=5), "in 5 min"),
-        (timedelta(minutes=-5), "5 min ago"),
-        (timedelta(minutes=-59, seconds=-59), "59 min ago"),
-        (timedelta(hours=-1), "1 h ago"),
-        (timedelta(hours=3), "in 3 h"),
-        (timedelta(hours=-23, minutes=-59), "23 h ago"),
-        (timedelta(days=-1), "1 day ago"),
-        (timedelta(days=1), "in 1 day"),
-        (timedelta(days=-3), "3 days ago"),
-        (timedelta(days=3), "in 3 days"),
-        (timedelta(days=6, hours=23), "in 6 days"),
-        (timedelta(days=-7), "1 week ago"),
-        (timedelta(days=-14), "2 weeks ago"),
-        (timedelta(days=30), "in 4 weeks"),
-        (timedelta(days=31), "in 1 month"),
-        (timedelta(days=152), "in 4 months"),
-        (timedelta(days=155), "in 5 months"),
-        (timedelta(days=-364), "11 months ago"),
-        (timedelta(days=-365), "1 year ago"),
-        (timedelta(days=-800), "2 years ago"),
-        (timedelta(days=3653), "in 10 years"),
-    ],
-)
-def test_humanize(delta: timedelta, phrase: str) -> None:
-    assert humanize(NOW + delta, NOW) == phrase
-
-
-def test_humanize_edges() -> None:
-    assert humanize(None) == ""
-    assert humanize(datetime(2026, 11, 18, 8, 30), NOW) == "2 h ago"  # naive = UTC
-    assert humanize(datetime.now(UTC) + timedelta(days=3, minutes=1)) == "in 3 days"
 
 
 # --- properties ------------------------------------------------------------------------

@@ -90,3 +90,40 @@ def test_write_rolls_back_on_error(store) -> None:
         raise RuntimeError("boom")
     with store.read() as session:
         assert session.execute(sa.text("SELECT count(*) FROM company")).scalar() == 0
+
+
+def test_upgrade_rescales_amounts_whose_minor_unit_changed(store, db_path: Path) -> None:
+    """Stored at 0002: 1.23 CLF as 123 hundredths, 1,000 ITL as 100000. At 0003 CLF counts
+    ten-thousandths and ITL whole lire; other currencies are left alone."""
+    from crmcli.services import customers, deals
+
+    with store.write() as session:
+        customers.add(session, "Ada")
+        for title in ("clf", "itl", "eur"):
+            deals.add(session, title, customer="Ada")
+    cfg = migrate.alembic_config()
+    with store._write_engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0002")
+        for title, currency, minor in (
+            ("clf", "CLF", 123),
+            ("itl", "ITL", 100000),
+            ("eur", "EUR", 123),
+        ):
+            connection.exec_driver_sql(
+                "UPDATE deal SET currency = ?, value_minor = ? WHERE title = ?",
+                (currency, minor, title),
+            )
+    store.dispose()
+
+    def amounts(engine) -> dict[str, int]:
+        with engine.connect() as connection:
+            return dict(connection.exec_driver_sql("SELECT title, value_minor FROM deal").all())
+
+    reopened = db.open_store(str(db_path))  # upgrades to head
+    assert amounts(reopened.engine) == {"clf": 12300, "itl": 1000, "eur": 123}
+    with reopened._write_engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0002")
+    assert amounts(reopened.engine) == {"clf": 123, "itl": 100000, "eur": 123}
+    reopened.dispose()

@@ -1,4 +1,6 @@
-"""The core behind the TUI: crmcli.views.board (columns, cards, moves) and crmcli.store.watch.
+"""The core behind the TUI: crmcli.views.board (columns, cards), the stage rule
+(crmcli.entities.stages), board moves (crmcli.services.deals.move_by_id), the board's
+words (crmcli.present.board) and crmcli.store.watch.
 
 (Core modules without UI imports: the board figures and the database watcher.)
 """
@@ -11,7 +13,9 @@ import pytest
 from sqlmodel import select
 
 from crmcli.entities.deal import deal_records
+from crmcli.entities.stages import step_target
 from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
+from crmcli.present import board as shown
 from crmcli.services import customers, deals, pipelines, reminders
 from crmcli.store.models import Deal, Stage, StageChange
 from crmcli.store.watch import Watcher, data_version
@@ -46,7 +50,7 @@ def test_totals_and_weighted_totals_match_the_deal_records(demo_store) -> None:
             assert total.weighted_minor == round(sum(r["weighted_value"] for r in same) * 100)
         # The main currency is the one with most deals; "+" says there are others.
         if column.mixed:
-            assert column.total_text().endswith(" +")
+            assert shown.total_text(column).endswith(" +")
 
 
 def test_cards_are_newest_in_stage_first_with_age_and_rotting(store) -> None:
@@ -62,9 +66,13 @@ def test_cards_are_newest_in_stage_first_with_age_and_rotting(store) -> None:
     lead = board.columns[0]
     assert [c.title for c in lead.cards] == ["New", "Old"]
     fresh, stale = lead.cards
-    assert (fresh.age, fresh.days_in_stage, fresh.rotting) == ("5h", 0, False)
-    assert (stale.age, stale.days_in_stage, stale.rotting) == ("20d", 20, True)
-    assert (fresh.customer, fresh.value_text, stale.value_text) == ("Ada", "250.50 EUR", "100 USD")
+    assert (shown.card_age(fresh), fresh.days_in_stage, fresh.rotting) == ("5h", 0, False)
+    assert (shown.card_age(stale), stale.days_in_stage, stale.rotting) == ("20d", 20, True)
+    assert (fresh.customer, shown.card_value(fresh), shown.card_value(stale)) == (
+        "Ada",
+        "250.50 EUR",
+        "100 USD",
+    )
     assert lead.rotting == 1
 
 
@@ -105,15 +113,15 @@ def test_step_target_is_the_rule_deals_step_uses(demo_store) -> None:
             for s in session.exec(select(Stage).where(Stage.pipeline_id == 1))
         ]
     by_name = {s.name: s for s in stages}
-    assert boards.step_target(stages, by_name["Lead"].id, +1).name == "Qualified"
-    assert boards.step_target(stages, by_name["Lead"].id, -1) is None
-    assert boards.step_target(stages, by_name["Negotiation"].id, +1) is None
-    assert boards.step_target(stages, by_name["Won"].id, -1).name == "Negotiation"
-    assert boards.step_target(stages, by_name["Lost"].id, +1) is None
+    assert step_target(stages, by_name["Lead"].id, +1).name == "Qualified"
+    assert step_target(stages, by_name["Lead"].id, -1) is None
+    assert step_target(stages, by_name["Negotiation"].id, +1) is None
+    assert step_target(stages, by_name["Won"].id, -1).name == "Negotiation"
+    assert step_target(stages, by_name["Lost"].id, +1) is None
     # Same answers as the service, stage by stage.
     for stage in stages:
         for direction in (-1, +1):
-            expected = boards.step_target(stages, stage.id, direction)
+            expected = step_target(stages, stage.id, direction)
             with demo_store.write() as session:
                 deal = session.exec(select(Deal).where(Deal.stage_id == stage.id)).first()
                 if deal is None:
@@ -135,18 +143,18 @@ def test_move_card_records_the_change_and_refuses_what_is_gone(store) -> None:
         lead = session.exec(select(Stage).where(Stage.name == "Lead")).one().id
         lost = session.exec(select(Stage).where(Stage.name == "Lost")).one().id
     with store.write() as session:
-        change = boards.move_card(session, deal_id, qualified, expected_stage_id=lead)
+        change = deals.move_by_id(session, deal_id, qualified, expected_stage_id=lead)
         assert (change.from_stage_id, change.to_stage_id, change.by) == (lead, qualified, "tester")
     with store.write() as session, pytest.raises(Conflict):
-        boards.move_card(session, deal_id, lead, expected_stage_id=lost)
+        deals.move_by_id(session, deal_id, lead, expected_stage_id=lost)
     with store.write() as session, pytest.raises(NotFound, match="no longer exists"):
-        boards.move_card(session, deal_id, 999)
+        deals.move_by_id(session, deal_id, 999)
     with store.write() as session, pytest.raises(NotFound):
-        boards.move_card(session, 999, lead)
+        deals.move_by_id(session, 999, lead)
     with store.write() as session, pytest.raises(InvalidInput, match="reason"):
-        boards.move_card(session, deal_id, lost)
+        deals.move_by_id(session, deal_id, lost)
     with store.write() as session:
-        boards.move_card(session, deal_id, lost, reason="Budget")
+        deals.move_by_id(session, deal_id, lost, reason="Budget")
     with store.read() as session:
         saved = session.get(Deal, deal_id)
         assert (saved.stage_id, saved.lost_reason) == (lost, "Budget")
@@ -179,17 +187,22 @@ def test_optimistic_moves_keep_the_figures_right(demo_store) -> None:
     assert undone.columns[1].totals == qualified.totals
 
 
-def test_compact_texts() -> None:
-    assert [boards.compact_age(timedelta(seconds=s)) for s in (30, 600, 7200, 86400 * 3)] == [
-        "new", "10m", "2h", "3d",
-    ]  # fmt: skip
-    assert boards.compact_age(timedelta(days=90)) == "2mo"
-    assert boards.compact_age(timedelta(days=800)) == "2y"
-    assert boards.short_money(1200000, "EUR") == "12,000 EUR"
-    assert boards.short_money(1200050, "EUR") == "12,000.50 EUR"
-    assert boards.short_money(1200, "JPY") == "1,200 JPY"
-    assert boards.compact_money(9570000, "EUR") == "95.7k EUR"
-    assert boards.compact_money(99999900, "USD") == "1M USD"
+def test_the_board_s_words(demo_store) -> None:
+    """Headers and tooltips: main currency with `+` for others, every currency in detail,
+    and the same words in `crm deal board --json`."""
+    with demo_store.read() as session:
+        board = boards.load_board(session, now=FIXED_NOW)
+    records = shown.column_records(board)
+    for column, record in zip(board.columns, records, strict=True):
+        assert record["total"] == shown.total_text(column)
+        assert record["weighted"] == shown.weighted_text(column)
+        details = shown.totals_detail(column)
+        assert len(details) == len(column.totals)
+        for total, detail in zip(column.totals, details, strict=True):
+            assert detail.startswith(shown.currency_total(total))
+            assert detail.endswith(f"{total.count} deal)" if total.count == 1 else "deals)")
+    empty = boards.Column(board.columns[0].stage)
+    assert (shown.total_text(empty), shown.totals_detail(empty)) == ("0 USD", [])
 
 
 def test_find_customers_and_deals_by_part_of_the_name(demo_store) -> None:

@@ -16,7 +16,10 @@ from textual.containers import HorizontalScroll
 from textual.events import DescendantFocus
 from textual.widgets import Input
 
+from crmcli.entities.stages import step_target
 from crmcli.kernel.errors import CrmError
+from crmcli.present.counts import count
+from crmcli.present.text import visible
 from crmcli.tui.data import load_deal
 from crmcli.tui.screens.base import CrmScreen
 from crmcli.tui.widgets.board import DealCard, StageColumn
@@ -154,7 +157,10 @@ class BoardScreen(CrmScreen):
         board = self.board
         if board is None:
             return
-        parts = [f"[b]{_escape(board.pipeline.name)}[/b] pipeline", f"{board.deal_count} deals"]
+        parts = [
+            f"[b]{_escape(board.pipeline.name)}[/b] pipeline",
+            count(board.deal_count, "deal"),
+        ]
         if board.filter_text:
             parts.append(f"filter: [b]{_escape(board.filter_text)}[/b]  (esc clears)")
         if len(board.pipelines) > 1:
@@ -306,7 +312,7 @@ class BoardScreen(CrmScreen):
         widget = self.focused_card()
         if widget is None or self.board is None:
             return
-        target = boards.step_target(self.board.stages, widget.card.stage_id, direction)
+        target = step_target(self.board.stages, widget.card.stage_id, direction)
         if target is None:
             self.notify("No stage further that way.", severity="warning")
             return
@@ -362,8 +368,10 @@ class BoardScreen(CrmScreen):
     async def _write_move(
         self, original: Card, index: int, stage_id: int, reason: str | None
     ) -> None:
+        from crmcli.services.deals import move_by_id
+
         outcome = await self.crm.write(
-            boards.move_card,
+            move_by_id,
             original.deal_id,
             stage_id,
             reason=reason,
@@ -496,6 +504,7 @@ class BoardScreen(CrmScreen):
 
 
 def _escape(text: str) -> str:
+    """Stored text for a markup string: controls shown, brackets not taken as markup."""
     from textual.markup import escape
 
-    return escape(text)
+    return escape(visible(text))

@@ -1,6 +1,7 @@
 """A customer: profile, tags and fields, deals, open reminders and the timeline.
 
-Opened from a deal, the deal's own details head the page.
+Opened from a deal, the deal's own details head the page. Everything stored is shown
+through `present.text.visible` (controls as `\x1b`), inside markup through `_escape`.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.events import Resize
-from textual.markup import escape
+from textual.markup import escape as escape_markup
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from crmcli.kernel.dates import format_local, humanize, parse_iso
+from crmcli.kernel.dates import parse_iso
+from crmcli.present.dates import format_local, format_when, span
+from crmcli.present.money import format_money
+from crmcli.present.text import visible
 from crmcli.tui.data import CustomerView, load_customer
 from crmcli.tui.screens.base import CrmScreen
 from crmcli.tui.widgets.keybar import KeyBar, TopBar
@@ -27,15 +31,17 @@ NARROW = 100
 
 
 def _when(text: str | None, now) -> str:
-    if not text:
-        return ""
-    moment = parse_iso(text)
-    return f"{format_local(moment)} ({humanize(moment, now)})"
+    return format_when(parse_iso(text), now) if text else ""
 
 
-def _money(value, currency: str) -> str:
-    amount = f"{value:,.2f}".removesuffix(".00") if isinstance(value, float) else f"{value:,}"
-    return f"{amount} {currency}"
+def escape(text: str) -> str:
+    """Stored text inside markup: controls shown, brackets not taken as markup."""
+    return escape_markup(visible(text))
+
+
+def _multiline(text: str) -> str:
+    """A note: its lines kept, everything else that could drive the terminal shown."""
+    return escape_markup(visible(text, multiline=True))
 
 
 class CustomerScreen(CrmScreen):
@@ -115,14 +121,12 @@ class CustomerScreen(CrmScreen):
         highlighted = deals.highlighted
         deals.clear_options()
         for deal in view.deals:
-            age = humanize(parse_iso(deal["stage_changed_at"]), now).removesuffix(" ago")
+            age = span(parse_iso(deal["stage_changed_at"]), now)
+            value = format_money(deal["value"], deal["currency"])
             prompt = Content.assemble(
-                (deal["title"], "bold"),
+                (visible(deal["title"]), "bold"),
                 "\n  ",
-                (
-                    f"{deal['stage']} · {_money(deal['value'], deal['currency'])} · {age}",
-                    "$text-muted",
-                ),
+                (f"{visible(deal['stage'])} · {value} · {age}", "$text-muted"),
             )
             deals.add_option(Option(prompt, id=str(deal["id"])))
         if not view.deals:
@@ -131,7 +135,7 @@ class CustomerScreen(CrmScreen):
             deals.highlighted = min(highlighted, len(view.deals) - 1)
 
         reminder_lines = [
-            Content.assemble((_when(r["due_at"], now), "bold"), "  ", r["text"] or "")
+            Content.assemble((_when(r["due_at"], now), "bold"), "  ", visible(r["text"] or ""))
             for r in view.reminders
         ]
         self.query_one("#reminders", Static).update(
@@ -142,7 +146,7 @@ class CustomerScreen(CrmScreen):
             Content.assemble(
                 (format_local(parse_iso(entry["at"])), "bold $text-primary"),
                 "  ",
-                entry["text"],
+                visible(entry["text"] or ""),
             )
             for entry in view.timeline
         ]
@@ -163,9 +167,9 @@ class CustomerScreen(CrmScreen):
         lines = [
             f"[b]{escape(deal['title'])}[/b]  #{deal['id']}",
             f"{escape(deal['pipeline'] or '')} › [b]{escape(deal['stage'])}[/b] ({deal['probability']}%)"
-            f"  for {humanize(parse_iso(deal['stage_changed_at']), now).removesuffix(' ago')}",
-            f"Value {_money(deal['value'], deal['currency'])}"
-            f"  ·  weighted {_money(deal['weighted_value'], deal['currency'])}",
+            f"  for {span(parse_iso(deal['stage_changed_at']), now)}",
+            f"Value {format_money(deal['value'], deal['currency'])}"
+            f"  ·  weighted {format_money(deal['weighted_value'], deal['currency'])}",
         ]
         extra = []
         if deal["close_date"]:
@@ -195,7 +199,7 @@ class CustomerScreen(CrmScreen):
         for key, value in person["fields"].items():
             lines.append(f"{escape(key)}: {escape(str(value))}")
         if person["notes"]:
-            lines.append(escape(person["notes"]))
+            lines.append(_multiline(person["notes"]))
         self.query_one("#profile", Static).update("\n".join(lines))
 
     @on(OptionList.OptionSelected, "#deals")

@@ -206,7 +206,7 @@ class InboxScreen(CrmScreen):
         self.app.push_screen(SnoozeScreen(item.text, self.crm.clock(), self.crm.anchor), chosen)
 
     async def _write_snooze(self, item: InboxItem, until) -> None:
-        from crmcli.kernel.dates import format_local
+        from crmcli.present.dates import format_local
 
         def snooze(session, reminder_id: int, when) -> int:
             return reminders.snooze(session, str(reminder_id), when).id

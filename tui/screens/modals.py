@@ -14,13 +14,16 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.suggester import Suggester
 from textual.widgets import Button, DataTable, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
-from crmcli.kernel.dates import format_local, humanize, parse_date, parse_when
+from crmcli.kernel.dates import parse_date, parse_when
 from crmcli.kernel.errors import InvalidInput
+from crmcli.present.dates import format_local, format_when
+from crmcli.present.text import visible
 from crmcli.store.models import CHANNELS, DIRECTIONS
 from crmcli.views.board import PipelineInfo, StageInfo
 
@@ -40,8 +43,9 @@ class Dialog(ModalScreen):
         return self.app
 
     def show_error(self, message: str | None) -> None:
+        """An error under the form; it may name stored things, so it is shown plain."""
         error = self.query_one("#error", Static)
-        error.update(message or "")
+        error.update(Content(visible(message or "")))
         error.display = bool(message)
 
 
@@ -100,6 +104,8 @@ class CustomerSuggester(Suggester):
         except Exception:
             return None
         for target in targets:
+            if visible(target.label) != target.label:
+                continue  # a name with control characters: never typed into the input
             if target.kind == "customer" and target.label.lower().startswith(value.lower()):
                 return target.label
         return None
@@ -133,11 +139,11 @@ class DealFormScreen(Dialog):
         value = record.get("value")
         with Vertical(classes="dialog wide"):
             yield Label(f"Edit deal #{record['id']}" if editing else "New deal", classes="title")
-            yield _field("Title", Input(record.get("title", ""), id="title", compact=True))
+            yield _field("Title", Input(_shown(record, "title"), id="title", compact=True))
             yield _field(
                 "Customer",
                 Input(
-                    record.get("customer") or "",
+                    _shown(record, "customer"),
                     placeholder="name, email or id (→ completes)",
                     id="customer",
                     suggester=CustomerSuggester(self.app),
@@ -161,7 +167,7 @@ class DealFormScreen(Dialog):
                 yield _field(
                     "Stage",
                     Select(
-                        [(s.name, s.name) for s in self.stages],
+                        [(visible(s.name), s.name) for s in self.stages],
                         value=self.stage_name or Select.NULL,
                         allow_blank=self.stage_name is None,
                         id="stage",
@@ -177,7 +183,7 @@ class DealFormScreen(Dialog):
                     compact=True,
                 ),
             )
-            yield _field("Owner", Input(record.get("owner") or "", id="owner", compact=True))
+            yield _field("Owner", Input(_shown(record, "owner"), id="owner", compact=True))
             yield Static("", id="error", classes="error")
             yield _buttons("Save" if editing else "Create")
 
@@ -227,13 +233,13 @@ class DealFormScreen(Dialog):
         else:
             record = self.record
             changes = deals.DealChanges(
-                title=title if title != record["title"] else None,
-                customer=customer if customer != (record["customer"] or "") else None,
+                title=title if title != _shown(record, "title") else None,
+                customer=customer if customer != _shown(record, "customer") else None,
                 value=value if value and value != str(record["value"]) else None,
                 currency=currency if currency and currency != record["currency"] else None,
                 close=close,
                 clear_close=not close_text and record["close_date"] is not None,
-                owner=owner if owner != (record["owner"] or "") else None,
+                owner=owner if owner != _shown(record, "owner") else None,
             )
             deal_id = record["id"]
 
@@ -257,7 +263,7 @@ def _preview(text: str, now: datetime, anchor: datetime | None) -> tuple[datetim
         moment = parse_when(text, anchor)
     except InvalidInput as error:
         return None, str(error)
-    return moment, f"→ {format_local(moment)} ({humanize(moment, now)})"
+    return moment, f"→ {format_when(moment, now)}"
 
 
 class SnoozeScreen(Dialog):
@@ -429,7 +435,10 @@ class PipelineScreen(Dialog):
             yield Label("Switch pipeline", classes="title")
             yield OptionList(
                 *(
-                    Option(p.name + ("  (default)" if p.is_default else ""), id=str(p.id))
+                    Option(
+                        Content(visible(p.name) + ("  (default)" if p.is_default else "")),
+                        id=str(p.id),
+                    )
                     for p in self.pipelines
                 ),
                 id="pipelines",
@@ -497,7 +506,14 @@ class HelpScreen(Dialog):
         table.focus()
 
 
+def _shown(record: dict, key: str) -> str:
+    """A stored text as an input shows it: controls made visible (a field left as shown is
+    not saved back, so the stored text stays as it was)."""
+    return visible(record.get(key) or "")
+
+
 def _escape(text: str) -> str:
+    """Stored text for a markup string: controls shown, brackets not taken as markup."""
     from textual.markup import escape
 
-    return escape(text)
+    return escape(visible(text))

@@ -1,6 +1,7 @@
 """Board widgets: a column per stage (header + cards) and a card per deal.
 
-The widgets only show `crmcli.views.board` data; the board screen decides what goes where.
+The widgets only show `crmcli.views.board` data, worded by `crmcli.present.board` (stored
+text through `present.text.visible`); the board screen decides what goes where.
 A column reuses its card widgets when new data arrives (a reload, a move), so following
 the database costs a few content updates, not a rebuild.
 """
@@ -13,7 +14,9 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from crmcli.views.board import Card, Column, compact_money
+from crmcli.present import board as shown
+from crmcli.present.text import visible
+from crmcli.views.board import Card, Column
 
 
 def _fit(text: str, width: int) -> str:
@@ -52,22 +55,24 @@ class DealCard(Widget, can_focus=True):
     def render(self) -> Content:
         card = self.card
         width = max(1, self.content_size.width)
-        title = Content.styled(_fit(card.title, width), "bold")
-        who = card.customer
-        if card.owner and len(who) + len(card.owner) + 3 <= width:
-            who = f"{who} · {card.owner}"  # wide columns have room for the owner
+        title = Content.styled(_fit(visible(card.title), width), "bold")
+        who = visible(card.customer)
+        owner = visible(card.owner or "")
+        if owner and len(who) + len(owner) + 3 <= width:
+            who = f"{who} · {owner}"  # wide columns have room for the owner
         customer = Content.styled(_fit(who, width), "$text-muted")
+        age = shown.card_age(card)
         if card.rotting:
-            long_age = Content.styled(f"{card.age} rotting", "bold $error")
-            short_age = Content.styled(f"!{card.age}", "bold $error")
+            long_age = Content.styled(f"{age} rotting", "bold $error")
+            short_age = Content.styled(f"!{age}", "bold $error")
         else:
-            long_age = short_age = Content.styled(card.age, "$text-muted")
-        value = card.value_text
+            long_age = short_age = Content.styled(age, "$text-muted")
+        value = shown.card_value(card)
         if len(value) + 1 + long_age.cell_length <= width:
             line = _spread(Content(value), long_age, width)
         else:
             if len(value) + 1 + short_age.cell_length > width:
-                value = compact_money(card.value_minor, card.currency)
+                value = shown.card_compact_value(card)
             line = _spread(Content(value), short_age, width)
         return Content("\n").join([title, customer, line])
 
@@ -81,7 +86,7 @@ class ColumnHeader(Static):
 
     def set_column(self, column: Column) -> None:
         self.column = column
-        self.tooltip = "\n".join(column.totals_detail()) or "no deals"
+        self.tooltip = "\n".join(shown.totals_detail(column)) or "no deals"
         self.refresh()
 
     def on_mount(self) -> None:
@@ -95,9 +100,9 @@ class ColumnHeader(Static):
             # How many deals sat too long in this stage: "2 rot", or "!2" when narrow.
             rot = f"{column.rotting} rot" if width >= 24 else f"!{column.rotting}"
             count = Content.assemble(count, " ", (rot, "bold $error"))
-        first = _spread(Content.styled(column.stage.name, "bold"), count, width)
-        total = self._money(column.total_text(), "total_minor", width)
-        weighted = "w " + self._money(column.weighted_text(), "weighted_minor", width - 2)
+        first = _spread(Content.styled(visible(column.stage.name), "bold"), count, width)
+        total = self._money(weighted=False, room=width)
+        weighted = "w " + self._money(weighted=True, room=width - 2)
         return Content("\n").join(
             [
                 first,
@@ -106,21 +111,19 @@ class ColumnHeader(Static):
             ]
         )
 
-    def _money(self, text: str, attribute: str, room: int) -> str:
+    def _money(self, *, weighted: bool, room: int) -> str:
         """Every currency if they fit (`95,700 EUR + 5,500 USD`), else the main one
         (`95,700 EUR +`), else rounded (`95.7k EUR +`)."""
         column = self.column
         if column.mixed:
-            name = attribute.removesuffix("_minor") + "_text"  # total_text, weighted_text
-            every = " + ".join(getattr(t, name) for t in column.totals)
+            every = " + ".join(shown.currency_total(t, weighted=weighted) for t in column.totals)
             if len(every) <= room:
                 return every
+        text = shown.weighted_text(column) if weighted else shown.total_text(column)
         if len(text) <= room or not column.totals:
             return text
-        main = column.totals[0]
-        return compact_money(getattr(main, attribute), main.currency) + (
-            " +" if column.mixed else ""
-        )
+        compact = shown.compact_total(column.totals[0], weighted=weighted)
+        return compact + (" +" if column.mixed else "")
 
 
 class CardList(VerticalScroll, can_focus=False, inherit_bindings=False):
@@ -178,4 +181,4 @@ class StageColumn(Vertical):
         column = self.column
         self.empty.display = column.count == 0
         self.more.display = column.more > 0
-        self.more.update(f"… {column.more} more" if column.more else "")
+        self.more.update(f"… {column.more:,} more" if column.more else "")

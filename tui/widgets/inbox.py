@@ -8,7 +8,8 @@ from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
-from crmcli.kernel.dates import format_local, humanize
+from crmcli.present.dates import format_local, humanize
+from crmcli.present.text import visible
 from crmcli.tui.data import InboxItem
 
 TITLES = {"overdue": "Overdue", "today": "Today", "upcoming": "Upcoming"}
@@ -48,10 +49,10 @@ class ReminderItem(Widget, can_focus=True):
         width = max(1, self.content_size.width)
         when = f"{format_local(item.due_at)}  {humanize(item.due_at, self.now)}"
         style = "bold $error" if item.window == "overdue" else "bold"
-        first = Content.assemble((when, style), "  ", item.text or "(no text)")
-        about = [item.customer or "(no customer)"]
+        first = Content.assemble((when, style), "  ", visible(item.text) or "(no text)")
+        about = [visible(item.customer or "") or "(no customer)"]
         if item.deal:
-            about.append(item.deal)
+            about.append(visible(item.deal))
         if item.snooze_count:
             about.append(f"snoozed {item.snooze_count}×")
         second = Content.styled("   " + " · ".join(about), "$text-muted")
