@@ -23,9 +23,8 @@ from functools import cache, partial
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from crmcli.entities import refs, registry
+from crmcli.entities import readers, refs, registry
 from crmcli.entities.registry import RecordType
-from crmcli.interop import ndjson as nd
 from crmcli.kernel import config, money, validate
 from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
 from crmcli.query import fulltext
@@ -139,7 +138,9 @@ class BulkCreates:
     def add(self, number: int, kind: str, data: dict) -> None:
         """Check one line now (errors name its field) and queue its rows."""
         record_id = (
-            nd.record_id(data["id"], "id") if data.get("id") is not None else self.high[kind] + 1
+            readers.record_id(data["id"], "id")
+            if data.get("id") is not None
+            else self.high[kind] + 1
         )
         self.high[kind] = record_id
         row = self._builders[kind](record_id, data)
@@ -199,12 +200,12 @@ class BulkCreates:
     def _common(self, data: dict, row: dict, keys: Sequence[str]) -> None:
         for key in keys:
             if key in data:
-                row[key] = nd.optional_text(data[key], key)
+                row[key] = readers.optional_text(data[key], key)
 
     def _attributes(self, entity: str, record_id: int, data: dict) -> list[str]:
-        tags = nd.tags(data["tags"]) if data.get("tags") else []
+        tags = readers.tags(data["tags"]) if data.get("tags") else []
         self.batch.tags.extend({"entity": entity, "entity_id": record_id, "name": t} for t in tags)
-        for key, value in (nd.fields(data["fields"]) if data.get("fields") else {}).items():
+        for key, value in (readers.fields(data["fields"]) if data.get("fields") else {}).items():
             if value is None:
                 continue
             text, number = validate.field_json(value)
@@ -214,22 +215,22 @@ class BulkCreates:
         return tags
 
     def _times(self, data: dict, row: dict, created_key: str = "created_at") -> datetime:
-        created = nd.when(data[created_key], created_key) if created_key in data else self.now
+        created = readers.when(data[created_key], created_key) if created_key in data else self.now
         row[created_key] = created
         return created
 
     def _company(self, record_id: int, data: dict) -> dict:
         if "name" not in data:
             raise InvalidInput("a new company needs a 'name'")
-        row = {"id": record_id, "name": validate.name(nd.text(data["name"], "name"))}
-        domain = nd.optional_text(data.get("domain"), "domain")
+        row = {"id": record_id, "name": validate.name(readers.text(data["name"], "name"))}
+        domain = readers.optional_text(data.get("domain"), "domain")
         row["domain"] = domain.lower() if domain else None
         self._common(data, row, ("industry", "owner", "notes"))
         created = self._times(data, row)
         row["updated_at"] = (
-            nd.when(data["updated_at"], "updated_at") if "updated_at" in data else created
+            readers.when(data["updated_at"], "updated_at") if "updated_at" in data else created
         )
-        row["deleted_at"] = nd.optional_when(data.get("deleted_at"), "deleted_at")
+        row["deleted_at"] = readers.optional_when(data.get("deleted_at"), "deleted_at")
         tags = self._attributes("company", record_id, data)
         body = [row["domain"], row.get("industry"), row.get("notes"), *tags]
         self.batch.search.append(("company", record_id, row["name"], body))
@@ -238,17 +239,19 @@ class BulkCreates:
     def _customer(self, record_id: int, data: dict) -> dict:
         if "name" not in data:
             raise InvalidInput("a new customer needs a 'name'")
-        row = {"id": record_id, "name": validate.name(nd.text(data["name"], "name"))}
+        row = {"id": record_id, "name": validate.name(readers.text(data["name"], "name"))}
         company_id = data.get("company_id")
-        row["company_id"] = None if company_id is None else nd.record_id(company_id, "company_id")
+        row["company_id"] = (
+            None if company_id is None else readers.record_id(company_id, "company_id")
+        )
         self._common(data, row, ("title", "owner", "notes"))
-        emails = nd.primary_first(data, "email", "emails", validate.email, list) or []
-        phones = nd.primary_first(data, "phone", "phones", validate.phone, list) or []
+        emails = readers.primary_first(data, "email", "emails", validate.email, list) or []
+        phones = readers.primary_first(data, "phone", "phones", validate.phone, list) or []
         created = self._times(data, row)
         row["updated_at"] = (
-            nd.when(data["updated_at"], "updated_at") if "updated_at" in data else created
+            readers.when(data["updated_at"], "updated_at") if "updated_at" in data else created
         )
-        row["deleted_at"] = nd.optional_when(data.get("deleted_at"), "deleted_at")
+        row["deleted_at"] = readers.optional_when(data.get("deleted_at"), "deleted_at")
         for position, address in enumerate(emails):
             self.batch.emails.append(
                 {
@@ -277,14 +280,14 @@ class BulkCreates:
 
     def _stage_for(self, data: dict) -> tuple[int, Stage]:
         pipeline_id = (
-            nd.record_id(data["pipeline_id"], "pipeline_id")
+            readers.record_id(data["pipeline_id"], "pipeline_id")
             if data.get("pipeline_id") is not None
             else None
         )
         if pipeline_id is not None and pipeline_id not in self.pipeline_ids:
             raise NotFound(f"no pipeline with id {pipeline_id}")
         if data.get("stage_id") is not None:
-            stage_id = nd.record_id(data["stage_id"], "stage_id")
+            stage_id = readers.record_id(data["stage_id"], "stage_id")
             stage = self.stages.get(stage_id)
             if stage is None:
                 raise NotFound(f"no stage with id {stage_id}")
@@ -300,43 +303,45 @@ class BulkCreates:
             if not candidates:
                 raise InvalidInput(f"pipeline {pipeline_id} has no stages")
             return pipeline_id, candidates[0]
-        return pipeline_id, self._stage_named(pipeline_id, nd.text(data["stage"], "stage"))
+        return pipeline_id, self._stage_named(pipeline_id, readers.text(data["stage"], "stage"))
 
     def _deal(self, record_id: int, data: dict) -> dict:
         if "title" not in data:
             raise InvalidInput("a new deal needs a 'title'")
         pipeline_id, stage = self._stage_for(data)
         currency = (
-            money.parse_currency(nd.text(data["currency"], "currency"))
+            money.parse_currency(readers.text(data["currency"], "currency"))
             if "currency" in data
             else money.DEFAULT_CURRENCY
         )
         value = data.get("value")
         if "value" in data and (value is None or isinstance(value, bool | list | dict)):
-            raise InvalidInput(f"field 'value' must be a number, not {nd.show_value(value)}")
+            raise InvalidInput(f"field 'value' must be a number, not {readers.show_value(value)}")
         company_id = data.get("company_id")
         row = {
             "id": record_id,
-            "title": validate.name(nd.text(data["title"], "title"), "title"),
-            "customer_id": nd.record_id(data["customer_id"], "customer_id"),
-            "company_id": None if company_id is None else nd.record_id(company_id, "company_id"),
+            "title": validate.name(readers.text(data["title"], "title"), "title"),
+            "customer_id": readers.record_id(data["customer_id"], "customer_id"),
+            "company_id": None
+            if company_id is None
+            else readers.record_id(company_id, "company_id"),
             "pipeline_id": pipeline_id,
             "stage_id": stage.id,
             "value_minor": money.to_minor(value, currency) if value is not None else 0,
             "currency": currency,
-            "close_date": nd.day(data.get("close_date"), "close_date"),
-            "lost_reason": nd.optional_text(data.get("lost_reason"), "lost_reason"),
-            "owner": nd.optional_text(data.get("owner"), "owner"),
+            "close_date": readers.day(data.get("close_date"), "close_date"),
+            "lost_reason": readers.optional_text(data.get("lost_reason"), "lost_reason"),
+            "owner": readers.optional_text(data.get("owner"), "owner"),
         }
         created = self._times(data, row)
         for key in ("updated_at", "stage_changed_at"):
-            row[key] = nd.when(data[key], key) if key in data else created
+            row[key] = readers.when(data[key], key) if key in data else created
         row["closed_at"] = (
-            nd.optional_when(data["closed_at"], "closed_at")
+            readers.optional_when(data["closed_at"], "closed_at")
             if "closed_at" in data
             else (created if stage.kind != "open" else None)
         )
-        row["deleted_at"] = nd.optional_when(data.get("deleted_at"), "deleted_at")
+        row["deleted_at"] = readers.optional_when(data.get("deleted_at"), "deleted_at")
         if "company_id" not in data:
             row["_company_of_customer"] = True  # as `crm deal add` does; filled in at flush
         tags = self._attributes("deal", record_id, data)
@@ -347,7 +352,7 @@ class BulkCreates:
         value = data.get(key)
         if value is None:
             return None
-        stage_id = nd.record_id(value, key)
+        stage_id = readers.record_id(value, key)
         if stage_id not in self.stages:
             raise NotFound(f"no stage with id {stage_id}")
         return stage_id
@@ -356,10 +361,10 @@ class BulkCreates:
         """Stages by id, or by name: names are resolved at flush, in the deal's pipeline."""
         row = {
             "id": record_id,
-            "deal_id": nd.record_id(data["deal_id"], "deal_id"),
+            "deal_id": readers.record_id(data["deal_id"], "deal_id"),
             "from_stage_id": self._stage_id(data, "from_stage_id"),
             "to_stage_id": self._stage_id(data, "to_stage_id"),
-            "by": nd.optional_text(data["by"], "by") if "by" in data else self.user,
+            "by": readers.optional_text(data["by"], "by") if "by" in data else self.user,
         }
         for end in ("from", "to"):
             name = data.get(f"{end}_stage")
@@ -368,8 +373,8 @@ class BulkCreates:
                 and f"{end}_stage_id" not in data
                 and name is not None
             ):
-                row[f"_{end}_name"] = nd.text(name, f"{end}_stage")
-        row["at"] = nd.when(data["at"], "at") if "at" in data else self.now
+                row[f"_{end}_name"] = readers.text(name, f"{end}_stage")
+        row["at"] = readers.when(data["at"], "at") if "at" in data else self.now
         return row
 
     def _resolve_stage_names(self, rows: list[dict], lines: list[int]) -> None:
@@ -404,21 +409,21 @@ class BulkCreates:
             raise InvalidInput("a new interaction needs a 'channel'")
         deal_id = data.get("deal_id")
         body = data.get("body")
-        body = None if body is None else nd.text(body, "body")
+        body = None if body is None else readers.text(body, "body")
         row = {
             "id": record_id,
-            "customer_id": nd.record_id(data["customer_id"], "customer_id"),
-            "deal_id": None if deal_id is None else nd.record_id(deal_id, "deal_id"),
-            "channel": validate.channel(nd.text(data["channel"], "channel")),
-            "direction": validate.direction(nd.text(data["direction"], "direction"))
+            "customer_id": readers.record_id(data["customer_id"], "customer_id"),
+            "deal_id": None if deal_id is None else readers.record_id(deal_id, "deal_id"),
+            "channel": validate.channel(readers.text(data["channel"], "channel")),
+            "direction": validate.direction(readers.text(data["direction"], "direction"))
             if "direction" in data
             else "out",
-            "summary": nd.optional_text(data.get("summary"), "summary"),
+            "summary": readers.optional_text(data.get("summary"), "summary"),
             "body": body if body and body.strip() else None,
-            "by": nd.optional_text(data["by"], "by") if "by" in data else self.user,
+            "by": readers.optional_text(data["by"], "by") if "by" in data else self.user,
         }
         row["occurred_at"] = (
-            nd.when(data["occurred_at"], "occurred_at") if "occurred_at" in data else self.now
+            readers.when(data["occurred_at"], "occurred_at") if "occurred_at" in data else self.now
         )
         self._times(data, row)
         self.batch.search.append(("interaction", record_id, row["summary"], [row["body"]]))
@@ -431,15 +436,15 @@ class BulkCreates:
         snoozes = data.get("snooze_count", 0)
         row = {
             "id": record_id,
-            "customer_id": nd.record_id(data["customer_id"], "customer_id"),
-            "deal_id": None if deal_id is None else nd.record_id(deal_id, "deal_id"),
-            "due_at": nd.when(data["due_at"], "due_at"),
-            "text": nd.optional_text(data.get("text"), "text"),
-            "done_at": nd.optional_when(data.get("done_at"), "done_at"),
+            "customer_id": readers.record_id(data["customer_id"], "customer_id"),
+            "deal_id": None if deal_id is None else readers.record_id(deal_id, "deal_id"),
+            "due_at": readers.when(data["due_at"], "due_at"),
+            "text": readers.optional_text(data.get("text"), "text"),
+            "done_at": readers.optional_when(data.get("done_at"), "done_at"),
             "snooze_count": validate.non_negative_int(
-                nd.whole(snoozes, "snooze_count"), "snooze count"
+                readers.whole(snoozes, "snooze_count"), "snooze count"
             ),
-            "by": nd.optional_text(data["by"], "by") if "by" in data else self.user,
+            "by": readers.optional_text(data["by"], "by") if "by" in data else self.user,
         }
         self._times(data, row)
         self.batch.search.append(("reminder", record_id, row["text"], []))

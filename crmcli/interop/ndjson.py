@@ -1,19 +1,15 @@
-"""The NDJSON line format of `crm export` / `crm import`: the types, the keys each accepts,
-and readers that check one value each and name the key in their error."""
+"""The NDJSON line format of `crm export` / `crm import`: a line is one JSON object whose
+`type` names a record type and whose keys are the ones that type exports."""
 
 from __future__ import annotations
 
 import json
-import math
 import re
-from collections.abc import Callable
-from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 
 from crmcli.entities import registry
-from crmcli.kernel import validate
-from crmcli.kernel.dates import parse_iso
+from crmcli.entities.readers import show_value
 from crmcli.kernel.errors import InvalidInput
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
@@ -56,117 +52,3 @@ def parse_line(line: str) -> dict:
     if unknown:
         raise InvalidInput(f"unknown field '{unknown[0]}' for {kind}")
     return data
-
-
-def show_value(value: object) -> str:
-    return f"'{value}'" if isinstance(value, str) else json.dumps(value, default=str)
-
-
-# -- value readers: each names the key it reads, so errors say which field was wrong ------
-
-
-def text(value: object, key: str) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(f"field '{key}' must be text, not {show_value(value)}")
-    return value
-
-
-def optional_text(value: object, key: str) -> str | None:
-    return None if value is None else validate.optional_text(text(value, key))
-
-
-def whole(value: object, key: str) -> int:
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"field '{key}' must be a whole number, not {show_value(value)}")
-    return value
-
-
-def record_id(value: object, key: str) -> int:
-    number = whole(value, key)
-    if not 1 <= number < 2**63:
-        raise InvalidInput(f"field '{key}' must be an id (a whole number >= 1), not {number}")
-    return number
-
-
-def boolean(value: object, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise InvalidInput(f"field '{key}' must be true or false, not {show_value(value)}")
-    return value
-
-
-def strings(value: object, key: str) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise InvalidInput(f"field '{key}' must be a list of strings, not {show_value(value)}")
-    return value
-
-
-def when(value: object, key: str) -> datetime:
-    if value is None:
-        raise InvalidInput(f"field '{key}' cannot be null")
-    try:
-        return parse_iso(value)
-    except InvalidInput as exc:
-        raise InvalidInput(f"field '{key}': {exc}") from None
-
-
-def optional_when(value: object, key: str) -> datetime | None:
-    return None if value is None else when(value, key)
-
-
-def day(value: object, key: str) -> date | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not DATE.match(value.strip()):
-        raise InvalidInput(
-            f"field '{key}' must be an ISO date like 2026-12-01, not {show_value(value)}"
-        )
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError as exc:
-        raise InvalidInput(f"field '{key}': {exc}") from None
-
-
-def tags(value: object) -> list[str]:
-    return validate.tags(strings(value, "tags"))
-
-
-def fields(value: object) -> dict[str, object]:
-    """Custom fields: numbers with a fraction arrive as Decimal and are stored as floats,
-    exactly what a plain `json.loads` would give, so a round trip keeps `2.0` as `2.0`."""
-    if not isinstance(value, dict):
-        raise InvalidInput(f"field 'fields' must be an object, not {show_value(value)}")
-    clean: dict[str, object] = {}
-    for key, item in value.items():
-        name = validate.field_key(key)
-        if isinstance(item, Decimal):
-            item = float(item)
-            if not math.isfinite(item):
-                raise InvalidInput(f"custom field '{key}' is too large a number")
-        if item is not None and not isinstance(item, str | int | float | bool):
-            raise InvalidInput(
-                f"invalid value of custom field '{key}': use a string, number or boolean"
-            )
-        clean[name] = item
-    return clean
-
-
-def primary_first(data: dict, one: str, many: str, check: Callable[[str], str], current):
-    """A customer's emails (or phones) from `email` (primary) and/or `emails` (all).
-
-    Both: the primary goes first of the list. Only the list: it is the whole set. Only the
-    primary: it becomes the first and the other current ones stay. Neither (or a null
-    primary alone): None, "leave them as they are".
-    """
-    primary = data.get(one)
-    primary = None if primary is None else check(text(primary, one))
-    if many in data:
-        values = [check(item) for item in strings(data[many], many)]
-    elif primary is not None:
-        values = list(current())
-    else:
-        return None
-    if primary is not None:
-        values = [primary, *(v for v in values if v != primary)]
-    return list(dict.fromkeys(values))

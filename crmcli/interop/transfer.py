@@ -36,8 +36,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
 
 from crmcli.entities import pipeline as pipeline_type
-from crmcli.entities import refs, registry
-from crmcli.interop import ndjson as nd
+from crmcli.entities import readers, refs, registry
 from crmcli.interop.bulk_import import BulkCreates
 from crmcli.interop.ndjson import parse_line
 from crmcli.kernel import config, money, validate
@@ -238,7 +237,7 @@ class _Importer:
         """The line's id (None if absent) and the record it names (None if it is new)."""
         if data.get("id") is None:
             return None, None
-        record_id = nd.record_id(data["id"], "id")
+        record_id = readers.record_id(data["id"], "id")
         return record_id, self.session.get(model, record_id)
 
     def _get(self, model: type[SQLModel], record_id: int, what: str):
@@ -254,25 +253,25 @@ class _Importer:
             value = data[id_key]
             if value is None:
                 return True, None
-            return True, self._get(model, nd.record_id(value, id_key), what)
+            return True, self._get(model, readers.record_id(value, id_key), what)
         if what in data:
             ref = data[what]
             if ref is None:
                 return True, None
             if isinstance(ref, int) and not isinstance(ref, bool):
                 ref = str(ref)
-            return True, resolve(self.session, nd.text(ref, what))
+            return True, resolve(self.session, readers.text(ref, what))
         return False, None
 
     def _stamp(self, record: SQLModel, data: dict, key: str, *, nullable: bool) -> None:
         if key in data:
-            reader = nd.optional_when if nullable else nd.when
+            reader = readers.optional_when if nullable else readers.when
             setattr(record, key, reader(data[key], key))
 
     def _touch(self, record: SQLModel, data: dict, created: bool) -> None:
         """`updated_at` from the line, else now for an update (a new record has its default)."""
         if "updated_at" in data:
-            record.updated_at = nd.when(data["updated_at"], "updated_at")
+            record.updated_at = readers.when(data["updated_at"], "updated_at")
         elif not created:
             record.updated_at = utcnow()
 
@@ -294,7 +293,7 @@ class _Importer:
                 raise InvalidInput("a new pipeline needs 'stages'")
             pipeline = self._new(Pipeline, record_id, name="", is_default=False)
         if "name" in data:
-            name = validate.name(nd.text(data["name"], "name"), "pipeline name")
+            name = validate.name(readers.text(data["name"], "name"), "pipeline name")
             clash = self.session.exec(
                 select(Pipeline).where(
                     func.lower(Pipeline.name) == name.lower(), Pipeline.id != pipeline.id
@@ -307,7 +306,7 @@ class _Importer:
                 )
             pipeline.name = name
         if "is_default" in data:
-            pipeline.is_default = nd.boolean(data["is_default"], "is_default")
+            pipeline.is_default = readers.boolean(data["is_default"], "is_default")
         self._stamp(pipeline, data, "created_at", nullable=False)
         self.session.add(pipeline)
         self.session.flush()
@@ -337,7 +336,7 @@ class _Importer:
                 raise InvalidInput(f"unknown field '{unknown[0]}' for a stage")
             stage, stage_id = None, None
             if spec.get("id") is not None:
-                stage_id = nd.record_id(spec["id"], "stage id")
+                stage_id = readers.record_id(spec["id"], "stage id")
                 stage = self.session.get(Stage, stage_id)
                 if stage is not None and stage.pipeline_id != pipeline.id:
                     raise InvalidInput(
@@ -359,18 +358,18 @@ class _Importer:
         for stage, spec, is_new in planned:
             name = stage.name
             if "name" in spec:
-                name = validate.name(nd.text(spec["name"], "stage name"), "stage name")
+                name = validate.name(readers.text(spec["name"], "stage name"), "stage name")
             elif is_new:
                 raise InvalidInput("a new stage needs a 'name'")
             if "probability" in spec:
-                probability = nd.whole(spec["probability"], "stage probability")
+                probability = readers.whole(spec["probability"], "stage probability")
                 if not 0 <= probability <= 100:
                     raise InvalidInput(f"stage probability {probability} is not within 0-100")
                 stage.probability = probability
             elif is_new:
                 raise InvalidInput(f"stage {name} needs a 'probability' (0-100)")
             if "kind" in spec:
-                kind = nd.text(spec["kind"], "stage kind").strip().lower()
+                kind = readers.text(spec["kind"], "stage kind").strip().lower()
                 if kind not in STAGE_KINDS:
                     raise InvalidInput(f"invalid stage kind '{kind}': use open, won or lost")
                 stage.kind = kind
@@ -382,7 +381,7 @@ class _Importer:
                     None if rotting is None else validate.non_negative_int(rotting, "rotting days")
                 )
             if "position" in spec:
-                stage.position = nd.whole(spec["position"], "stage position")
+                stage.position = readers.whole(spec["position"], "stage position")
             elif is_new:
                 next_position += 1
                 stage.position = next_position
@@ -418,15 +417,15 @@ class _Importer:
                 raise InvalidInput("a new company needs a 'name'")
             company = self._new(Company, record_id, name="")
         if "name" in data:
-            company.name = validate.name(nd.text(data["name"], "name"))
+            company.name = validate.name(readers.text(data["name"], "name"))
         if "domain" in data:
-            domain = nd.optional_text(data["domain"], "domain")
+            domain = readers.optional_text(data["domain"], "domain")
             company.domain = domain.lower() if domain else None
         for key in ("industry", "owner", "notes"):
             if key in data:
-                setattr(company, key, nd.optional_text(data[key], key))
-        tags = nd.tags(data["tags"]) if "tags" in data else None
-        fields = nd.fields(data["fields"]) if "fields" in data else None
+                setattr(company, key, readers.optional_text(data[key], key))
+        tags = readers.tags(data["tags"]) if "tags" in data else None
+        fields = readers.fields(data["fields"]) if "fields" in data else None
         self._stamp(company, data, "created_at", nullable=False)
         self._stamp(company, data, "deleted_at", nullable=True)
         self._touch(company, data, created)
@@ -454,27 +453,27 @@ class _Importer:
                 raise InvalidInput("a new customer needs a 'name'")
             customer = self._new(Customer, record_id, name="")
         if "name" in data:
-            customer.name = validate.name(nd.text(data["name"], "name"))
+            customer.name = validate.name(readers.text(data["name"], "name"))
         given, company = self._link(data, "company", Company, refs.company)
         if given:
             customer.company_id = company.id if company else None
         for key in ("title", "owner", "notes"):
             if key in data:
-                setattr(customer, key, nd.optional_text(data[key], key))
+                setattr(customer, key, readers.optional_text(data[key], key))
 
         def current(loader):
             if created:
                 return []
             return loader(self.session, [customer.id]).get(customer.id, [])
 
-        emails = nd.primary_first(
+        emails = readers.primary_first(
             data, "email", "emails", validate.email, lambda: current(attributes.load_emails)
         )
-        phones = nd.primary_first(
+        phones = readers.primary_first(
             data, "phone", "phones", validate.phone, lambda: current(attributes.load_phones)
         )
-        tags = nd.tags(data["tags"]) if "tags" in data else None
-        fields = nd.fields(data["fields"]) if "fields" in data else None
+        tags = readers.tags(data["tags"]) if "tags" in data else None
+        fields = readers.fields(data["fields"]) if "fields" in data else None
         self._stamp(customer, data, "created_at", nullable=False)
         self._stamp(customer, data, "deleted_at", nullable=True)
         self._touch(customer, data, created)
@@ -522,7 +521,7 @@ class _Importer:
 
         old_currency = money.DEFAULT_CURRENCY if created else deal.currency
         currency = (
-            money.parse_currency(nd.text(data["currency"], "currency"))
+            money.parse_currency(readers.text(data["currency"], "currency"))
             if "currency" in data
             else old_currency
         )
@@ -532,12 +531,18 @@ class _Importer:
         elif not created and currency != old_currency:
             # A new currency keeps the amount in major units, not the count of minor units.
             value_minor = money.to_minor(money.to_major(deal.value_minor, old_currency), currency)
-        title = validate.name(nd.text(data["title"], "title"), "title") if "title" in data else None
-        lost_reason = (
-            nd.optional_text(data["lost_reason"], "lost_reason") if "lost_reason" in data else None
+        title = (
+            validate.name(readers.text(data["title"], "title"), "title")
+            if "title" in data
+            else None
         )
-        tags = nd.tags(data["tags"]) if "tags" in data else None
-        fields = nd.fields(data["fields"]) if "fields" in data else None
+        lost_reason = (
+            readers.optional_text(data["lost_reason"], "lost_reason")
+            if "lost_reason" in data
+            else None
+        )
+        tags = readers.tags(data["tags"]) if "tags" in data else None
+        fields = readers.fields(data["fields"]) if "fields" in data else None
 
         if created:
             deal = self._new(
@@ -553,7 +558,7 @@ class _Importer:
                 lost_reason=lost_reason,
             )
             deal.created_at = (
-                nd.when(data["created_at"], "created_at") if "created_at" in data else utcnow()
+                readers.when(data["created_at"], "created_at") if "created_at" in data else utcnow()
             )
             deal.updated_at = deal.stage_changed_at = deal.created_at
             deal.closed_at = deal.created_at if stage.kind != "open" else None
@@ -578,9 +583,9 @@ class _Importer:
         if company_given:
             deal.company_id = company.id if company else None
         if "close_date" in data:
-            deal.close_date = nd.day(data["close_date"], "close_date")
+            deal.close_date = readers.day(data["close_date"], "close_date")
         if "owner" in data:
-            deal.owner = nd.optional_text(data["owner"], "owner")
+            deal.owner = readers.optional_text(data["owner"], "owner")
         self._stamp(deal, data, "deleted_at", nullable=True)
 
         if moved:
@@ -592,7 +597,7 @@ class _Importer:
             # (a stale copy from an earlier export must not undo the move).
             for key, old in before.items():
                 if key in data:
-                    reader = nd.optional_when if key == "closed_at" else nd.when
+                    reader = readers.optional_when if key == "closed_at" else readers.when
                     wanted = reader(data[key], key)
                     if wanted != old:
                         setattr(deal, key, wanted)
@@ -608,21 +613,23 @@ class _Importer:
 
     def _value(self, value: object, currency: str) -> int:
         if value is None or isinstance(value, bool | list | dict):
-            raise InvalidInput(f"field 'value' must be a number, not {nd.show_value(value)}")
+            raise InvalidInput(f"field 'value' must be a number, not {readers.show_value(value)}")
         return money.to_minor(value, currency)
 
     def _deal_pipeline(self, data: dict) -> Pipeline | None:
         if data.get("pipeline_id") is not None:
-            return self._get(Pipeline, nd.record_id(data["pipeline_id"], "pipeline_id"), "pipeline")
+            return self._get(
+                Pipeline, readers.record_id(data["pipeline_id"], "pipeline_id"), "pipeline"
+            )
         if data.get("pipeline") is not None:
             ref = data["pipeline"]
             ref = str(ref) if isinstance(ref, int) and not isinstance(ref, bool) else ref
-            return refs.pipeline(self.session, nd.text(ref, "pipeline"))
+            return refs.pipeline(self.session, readers.text(ref, "pipeline"))
         return None
 
     def _deal_stage(self, data: dict, pipeline: Pipeline | None, deal: Deal | None):
         if data.get("stage_id") is not None:
-            return self._get(Stage, nd.record_id(data["stage_id"], "stage_id"), "stage")
+            return self._get(Stage, readers.record_id(data["stage_id"], "stage_id"), "stage")
         if data.get("stage") is not None:
             pipeline_id = (
                 pipeline.id
@@ -631,7 +638,7 @@ class _Importer:
                 if deal is not None
                 else refs.pipeline(self.session, None).id
             )
-            return refs.stage(self.session, pipeline_id, nd.text(data["stage"], "stage"))
+            return refs.stage(self.session, pipeline_id, readers.text(data["stage"], "stage"))
         return None
 
     # -- stage changes ---------------------------------------------------------------------
@@ -657,11 +664,11 @@ class _Importer:
                 stage = (
                     None
                     if value is None
-                    else self._get(Stage, nd.record_id(value, id_key), "stage")
+                    else self._get(Stage, readers.record_id(value, id_key), "stage")
                 )
             elif data.get(name_key) is not None:
                 stage = refs.stage(
-                    self.session, owner.pipeline_id, nd.text(data[name_key], name_key)
+                    self.session, owner.pipeline_id, readers.text(data[name_key], name_key)
                 )
             elif name_key in data and end == "from":
                 stage = None
@@ -674,7 +681,7 @@ class _Importer:
             setattr(change, id_key, stage.id if stage else None)
         self._stamp(change, data, "at", nullable=False)
         if "by" in data:
-            change.by = nd.optional_text(data["by"], "by")
+            change.by = readers.optional_text(data["by"], "by")
         self.session.add(change)
         return created
 
@@ -701,16 +708,16 @@ class _Importer:
         if deal_given:
             interaction.deal_id = deal.id if deal else None
         if "channel" in data:
-            interaction.channel = validate.channel(nd.text(data["channel"], "channel"))
+            interaction.channel = validate.channel(readers.text(data["channel"], "channel"))
         if "direction" in data:
-            interaction.direction = validate.direction(nd.text(data["direction"], "direction"))
+            interaction.direction = validate.direction(readers.text(data["direction"], "direction"))
         if "summary" in data:
-            interaction.summary = nd.optional_text(data["summary"], "summary")
+            interaction.summary = readers.optional_text(data["summary"], "summary")
         if "body" in data:
-            body = None if data["body"] is None else nd.text(data["body"], "body")
+            body = None if data["body"] is None else readers.text(data["body"], "body")
             interaction.body = body if body and body.strip() else None
         if "by" in data:
-            interaction.by = nd.optional_text(data["by"], "by")
+            interaction.by = readers.optional_text(data["by"], "by")
         self._stamp(interaction, data, "occurred_at", nullable=False)
         self._stamp(interaction, data, "created_at", nullable=False)
         self.session.add(interaction)
@@ -736,7 +743,7 @@ class _Importer:
                 Reminder,
                 record_id,
                 customer_id=person.id if person else None,
-                due_at=nd.when(data["due_at"], "due_at"),
+                due_at=readers.when(data["due_at"], "due_at"),
             )
             if not customer_given and deal is not None:
                 reminder.customer_id = deal.customer_id
@@ -748,13 +755,13 @@ class _Importer:
         if reminder.customer_id is None and reminder.deal_id is None:
             raise InvalidInput("a reminder needs a customer or a deal")
         if "text" in data:
-            reminder.text = nd.optional_text(data["text"], "text")
+            reminder.text = readers.optional_text(data["text"], "text")
         if "snooze_count" in data:
             reminder.snooze_count = validate.non_negative_int(
-                nd.whole(data["snooze_count"], "snooze_count"), "snooze count"
+                readers.whole(data["snooze_count"], "snooze_count"), "snooze count"
             )
         if "by" in data:
-            reminder.by = nd.optional_text(data["by"], "by")
+            reminder.by = readers.optional_text(data["by"], "by")
         self._stamp(reminder, data, "due_at", nullable=False)
         self._stamp(reminder, data, "done_at", nullable=True)
         self._stamp(reminder, data, "created_at", nullable=False)
