@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlmodel import Session, col
 
-from crmcli.entities import schema
+from crmcli.entities import readers, schema
 from crmcli.entities.filters import exact, moment, number, tag, text
 from crmcli.entities.registry import Listing, RecordType, Searchable
+from crmcli.kernel import validate
 from crmcli.kernel.dates import iso
 from crmcli.store import attributes
 from crmcli.store.models import (
@@ -36,6 +37,21 @@ def company_records(session: Session, rows: Sequence[Company]) -> list[dict]:
         }
         for r in rows
     ]
+
+
+def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, object]:
+    """The checked columns of the keys `data` gives: an import line or `crm company add`."""
+    if new:
+        readers.require(data, "name", "company")
+    values: dict[str, object] = {}
+    if "name" in data:
+        values["name"] = validate.name(readers.text(data["name"], "name"))
+    if "domain" in data:
+        domain = readers.optional_text(data["domain"], "domain")
+        values["domain"] = domain.lower() if domain else None
+    values.update(readers.given_text(data, ("industry", "owner", "notes")))
+    values.update(readers.given_times(data, ("created_at", "updated_at"), ("deleted_at",)))
+    return values
 
 
 PROPERTIES: dict[str, dict] = {

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from crmcli.entities import filters, records, schema
+from crmcli.entities import filters, readers, records, schema
 from crmcli.entities.filters import exact, linked, moment, number, tag, text
 from crmcli.entities.registry import Listing, RecordType, Searchable
+from crmcli.kernel import validate
 from crmcli.kernel.dates import iso
 from crmcli.store import attributes
 from crmcli.store.models import (
@@ -77,6 +78,21 @@ def customer_records(session: Session, rows: Sequence[Customer]) -> list[dict]:
             }
         )
     return result
+
+
+def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, object]:
+    """The checked columns of the keys `data` gives: an import line or `crm customer add`.
+
+    Emails, phones, tags, custom fields and the company link are many-valued or linked and
+    are read apart (`readers.primary_first`, `readers.optional_tags`, ...)."""
+    if new:
+        readers.require(data, "name", "customer")
+    values: dict[str, object] = {}
+    if "name" in data:
+        values["name"] = validate.name(readers.text(data["name"], "name"))
+    values.update(readers.given_text(data, ("title", "owner", "notes")))
+    values.update(readers.given_times(data, ("created_at", "updated_at"), ("deleted_at",)))
+    return values
 
 
 PROPERTIES: dict[str, dict] = {

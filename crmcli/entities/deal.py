@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
-from crmcli.entities import filters, records, schema
+from crmcli.entities import filters, readers, records, schema
 from crmcli.entities.filters import day, exact, linked, moment, number, tag, text
 from crmcli.entities.registry import Listing, RecordType, Searchable
-from crmcli.kernel import money
+from crmcli.kernel import money, validate
 from crmcli.kernel.dates import iso
 from crmcli.kernel.errors import InvalidInput
 from crmcli.kernel.vocabulary import STAGE_KINDS
@@ -104,6 +104,36 @@ def deal_records(session: Session, rows: Sequence[Deal]) -> list[dict]:
             }
         )
     return result
+
+
+def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, object]:
+    """The checked columns of the keys `data` gives: an import line or `crm deal add`.
+
+    The customer, company, pipeline and stage are links, resolved by the path that writes;
+    the value depends on the currency, so `value_minor` reads it."""
+    if new:
+        readers.require(data, "title", "deal")
+    values: dict[str, object] = {}
+    if "title" in data:
+        values["title"] = validate.name(readers.text(data["title"], "title"), "title")
+    if "currency" in data:
+        values["currency"] = money.parse_currency(readers.text(data["currency"], "currency"))
+    if "close_date" in data:
+        values["close_date"] = readers.day(data["close_date"], "close_date")
+    values.update(readers.given_text(data, ("lost_reason", "owner")))
+    values.update(
+        readers.given_times(
+            data, ("created_at", "updated_at", "stage_changed_at"), ("closed_at", "deleted_at")
+        )
+    )
+    return values
+
+
+def value_minor(value: object, currency: str) -> int:
+    """A deal's value as given (a JSON number or typed text), in the currency's minor units."""
+    if value is None or isinstance(value, bool | list | dict):
+        raise InvalidInput(f"field 'value' must be a number, not {readers.show_value(value)}")
+    return money.to_minor(value, currency)
 
 
 PROPERTIES: dict[str, dict] = {

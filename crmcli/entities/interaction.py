@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlmodel import Session, col
 
-from crmcli.entities import records, schema
+from crmcli.entities import readers, records, schema
 from crmcli.entities.filters import exact, linked, moment, number, text
 from crmcli.entities.registry import Listing, RecordType, Searchable
+from crmcli.kernel import validate
 from crmcli.kernel.dates import iso
 from crmcli.kernel.vocabulary import CHANNELS, DIRECTIONS
 from crmcli.store.models import (
@@ -38,6 +39,23 @@ def interaction_records(session: Session, rows: Sequence[Interaction]) -> list[d
         }
         for r in rows
     ]
+
+
+def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, object]:
+    """The checked columns of the keys `data` gives: an import line or `crm log`."""
+    if new:
+        readers.require(data, "channel", "interaction", f" ({', '.join(CHANNELS)})")
+    values: dict[str, object] = {}
+    if "channel" in data:
+        values["channel"] = validate.channel(readers.text(data["channel"], "channel"))
+    if "direction" in data:
+        values["direction"] = validate.direction(readers.text(data["direction"], "direction"))
+    values.update(readers.given_text(data, ("summary", "by")))
+    if "body" in data:
+        body = None if data["body"] is None else readers.text(data["body"], "body")
+        values["body"] = body if body and body.strip() else None
+    values.update(readers.given_times(data, ("occurred_at", "created_at")))
+    return values
 
 
 PROPERTIES: dict[str, dict] = {

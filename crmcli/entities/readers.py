@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -130,3 +130,36 @@ def primary_first(data: dict, one: str, many: str, check: Callable[[str], str], 
     if primary is not None:
         values = [primary, *(v for v in values if v != primary)]
     return list(dict.fromkeys(values))
+
+
+def given_text(data: Mapping[str, object], keys: Iterable[str]) -> dict[str, str | None]:
+    """The optional text keys `data` gives, trimmed (blank is None)."""
+    return {key: optional_text(data[key], key) for key in keys if key in data}
+
+
+def given_times(
+    data: Mapping[str, object], keys: Iterable[str], nullable: Iterable[str] = ()
+) -> dict[str, datetime | None]:
+    """The timestamp keys `data` gives, as aware datetimes; `nullable` ones may be null."""
+    may_be_null = set(nullable)
+    return {
+        key: (optional_when if key in may_be_null else when)(data[key], key)
+        for key in (*keys, *may_be_null)
+        if key in data
+    }
+
+
+def require(data: Mapping[str, object], key: str, what: str, hint: str = "") -> None:
+    """A new record must be given `key` (an update may leave it as it is)."""
+    if key not in data:
+        raise InvalidInput(f"a new {what} needs a '{key}'{hint}")
+
+
+def optional_tags(data: Mapping[str, object]) -> list[str] | None:
+    """The tags given (None: not given, so left as they are)."""
+    return tags(data["tags"]) if "tags" in data else None
+
+
+def optional_fields(data: Mapping[str, object]) -> dict[str, object] | None:
+    """The custom fields given (None: not given, so left as they are)."""
+    return fields(data["fields"]) if "fields" in data else None

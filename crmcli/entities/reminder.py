@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from crmcli.entities import filters, records, schema
+from crmcli.entities import filters, readers, records, schema
 from crmcli.entities.filters import exact, linked, moment, number, text
 from crmcli.entities.registry import Listing, RecordType, Searchable
+from crmcli.kernel import validate
 from crmcli.kernel.dates import iso
 from crmcli.kernel.errors import InvalidInput
 from crmcli.store.models import (
@@ -54,6 +55,19 @@ def reminder_records(session: Session, rows: Sequence[Reminder]) -> list[dict]:
         }
         for r in rows
     ]
+
+
+def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, object]:
+    """The checked columns of the keys `data` gives: an import line or `crm remind add`."""
+    if new:
+        readers.require(data, "due_at", "reminder")
+    values: dict[str, object] = dict(readers.given_text(data, ("text", "by")))
+    if "snooze_count" in data:
+        values["snooze_count"] = validate.non_negative_int(
+            readers.whole(data["snooze_count"], "snooze_count"), "snooze count"
+        )
+    values.update(readers.given_times(data, ("due_at", "created_at"), ("done_at",)))
+    return values
 
 
 PROPERTIES: dict[str, dict] = {

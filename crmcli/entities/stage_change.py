@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlmodel import Session
 
-from crmcli.entities import records, schema
+from crmcli.entities import readers, records, schema
 from crmcli.entities.registry import RecordType
 from crmcli.kernel.dates import iso
 from crmcli.store.models import (
@@ -33,6 +33,14 @@ def stage_change_records(session: Session, rows: Sequence[StageChange]) -> list[
         }
         for r in rows
     ]
+
+
+def read(data: Mapping[str, object]) -> dict[str, object]:
+    """The checked columns of the keys `data` gives, besides the deal and the two stages
+    (links the importing path resolves)."""
+    values: dict[str, object] = dict(readers.given_text(data, ("by",)))
+    values.update(readers.given_times(data, ("at",)))
+    return values
 
 
 PROPERTIES: dict[str, dict] = {

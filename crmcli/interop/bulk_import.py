@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache, partial
@@ -23,7 +23,13 @@ from functools import cache, partial
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
+from crmcli.entities import company as company_type
+from crmcli.entities import customer as customer_type
+from crmcli.entities import deal as deal_type
+from crmcli.entities import interaction as interaction_type
 from crmcli.entities import readers, refs, registry
+from crmcli.entities import reminder as reminder_type
+from crmcli.entities import stage_change as stage_change_type
 from crmcli.entities.registry import RecordType
 from crmcli.kernel import config, money, validate
 from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
@@ -53,6 +59,12 @@ def _bulk_type(kind: str) -> RecordType | None:
     return next((t for t in bulk_types() if t.name == kind), None)
 
 
+#: What a new row holds for each optional column its line leaves out.
+_UNSET_COMPANY = dict.fromkeys(("domain", "industry", "owner", "notes", "deleted_at"))
+_UNSET_CUSTOMER = dict.fromkeys(("title", "owner", "notes", "deleted_at"))
+_UNSET_DEAL = dict.fromkeys(("close_date", "lost_reason", "owner", "deleted_at"))
+_UNSET_INTERACTION = {"direction": "out", "summary": None, "body": None}
+_UNSET_REMINDER = {"text": None, "done_at": None, "snooze_count": 0}
 _QUERY_CHUNK = 900
 IMPORT_CACHE_KIB = 256 * 1024
 
@@ -197,11 +209,6 @@ class BulkCreates:
 
     # -- one builder per type: the same checks and defaults as the row-by-row importer ----
 
-    def _common(self, data: dict, row: dict, keys: Sequence[str]) -> None:
-        for key in keys:
-            if key in data:
-                row[key] = readers.optional_text(data[key], key)
-
     def _attributes(self, entity: str, record_id: int, data: dict) -> list[str]:
         tags = readers.tags(data["tags"]) if data.get("tags") else []
         self.batch.tags.extend({"entity": entity, "entity_id": record_id, "name": t} for t in tags)
@@ -214,44 +221,31 @@ class BulkCreates:
             )
         return tags
 
-    def _times(self, data: dict, row: dict, created_key: str = "created_at") -> datetime:
-        created = readers.when(data[created_key], created_key) if created_key in data else self.now
-        row[created_key] = created
-        return created
+    def _stamped(self, row: dict, *later: str) -> dict:
+        """A new row's `created_at` (now unless given), and each of `later` (`updated_at`,
+        ...) as the creation time unless given."""
+        row.setdefault("created_at", self.now)
+        for key in later:
+            row.setdefault(key, row["created_at"])
+        return row
 
     def _company(self, record_id: int, data: dict) -> dict:
-        if "name" not in data:
-            raise InvalidInput("a new company needs a 'name'")
-        row = {"id": record_id, "name": validate.name(readers.text(data["name"], "name"))}
-        domain = readers.optional_text(data.get("domain"), "domain")
-        row["domain"] = domain.lower() if domain else None
-        self._common(data, row, ("industry", "owner", "notes"))
-        created = self._times(data, row)
-        row["updated_at"] = (
-            readers.when(data["updated_at"], "updated_at") if "updated_at" in data else created
-        )
-        row["deleted_at"] = readers.optional_when(data.get("deleted_at"), "deleted_at")
+        row = {"id": record_id, **_UNSET_COMPANY, **company_type.read(data, new=True)}
+        self._stamped(row, "updated_at")
         tags = self._attributes("company", record_id, data)
-        body = [row["domain"], row.get("industry"), row.get("notes"), *tags]
+        body = [row["domain"], row["industry"], row["notes"], *tags]
         self.batch.search.append(("company", record_id, row["name"], body))
         return row
 
     def _customer(self, record_id: int, data: dict) -> dict:
-        if "name" not in data:
-            raise InvalidInput("a new customer needs a 'name'")
-        row = {"id": record_id, "name": validate.name(readers.text(data["name"], "name"))}
+        row = {"id": record_id, **_UNSET_CUSTOMER, **customer_type.read(data, new=True)}
         company_id = data.get("company_id")
         row["company_id"] = (
             None if company_id is None else readers.record_id(company_id, "company_id")
         )
-        self._common(data, row, ("title", "owner", "notes"))
         emails = readers.primary_first(data, "email", "emails", validate.email, list) or []
         phones = readers.primary_first(data, "phone", "phones", validate.phone, list) or []
-        created = self._times(data, row)
-        row["updated_at"] = (
-            readers.when(data["updated_at"], "updated_at") if "updated_at" in data else created
-        )
-        row["deleted_at"] = readers.optional_when(data.get("deleted_at"), "deleted_at")
+        self._stamped(row, "updated_at")
         for position, address in enumerate(emails):
             self.batch.emails.append(
                 {
@@ -274,7 +268,7 @@ class BulkCreates:
         row["_search"] = (
             [*emails, *phones],
             row["company_id"],
-            [row.get("title"), row.get("notes"), *tags],
+            [row["title"], row["notes"], *tags],
         )
         return row
 
@@ -306,42 +300,26 @@ class BulkCreates:
         return pipeline_id, self._stage_named(pipeline_id, readers.text(data["stage"], "stage"))
 
     def _deal(self, record_id: int, data: dict) -> dict:
-        if "title" not in data:
-            raise InvalidInput("a new deal needs a 'title'")
+        values = deal_type.read(data, new=True)
         pipeline_id, stage = self._stage_for(data)
-        currency = (
-            money.parse_currency(readers.text(data["currency"], "currency"))
-            if "currency" in data
-            else money.DEFAULT_CURRENCY
-        )
-        value = data.get("value")
-        if "value" in data and (value is None or isinstance(value, bool | list | dict)):
-            raise InvalidInput(f"field 'value' must be a number, not {readers.show_value(value)}")
+        currency = values.get("currency", money.DEFAULT_CURRENCY)
         company_id = data.get("company_id")
         row = {
             "id": record_id,
-            "title": validate.name(readers.text(data["title"], "title"), "title"),
+            **_UNSET_DEAL,
+            **values,
             "customer_id": readers.record_id(data["customer_id"], "customer_id"),
             "company_id": None
             if company_id is None
             else readers.record_id(company_id, "company_id"),
             "pipeline_id": pipeline_id,
             "stage_id": stage.id,
-            "value_minor": money.to_minor(value, currency) if value is not None else 0,
+            "value_minor": deal_type.value_minor(data["value"], currency) if "value" in data else 0,
             "currency": currency,
-            "close_date": readers.day(data.get("close_date"), "close_date"),
-            "lost_reason": readers.optional_text(data.get("lost_reason"), "lost_reason"),
-            "owner": readers.optional_text(data.get("owner"), "owner"),
         }
-        created = self._times(data, row)
-        for key in ("updated_at", "stage_changed_at"):
-            row[key] = readers.when(data[key], key) if key in data else created
-        row["closed_at"] = (
-            readers.optional_when(data["closed_at"], "closed_at")
-            if "closed_at" in data
-            else (created if stage.kind != "open" else None)
-        )
-        row["deleted_at"] = readers.optional_when(data.get("deleted_at"), "deleted_at")
+        self._stamped(row, "updated_at", "stage_changed_at")
+        if "closed_at" not in row:
+            row["closed_at"] = row["created_at"] if stage.kind != "open" else None
         if "company_id" not in data:
             row["_company_of_customer"] = True  # as `crm deal add` does; filled in at flush
         tags = self._attributes("deal", record_id, data)
@@ -364,7 +342,8 @@ class BulkCreates:
             "deal_id": readers.record_id(data["deal_id"], "deal_id"),
             "from_stage_id": self._stage_id(data, "from_stage_id"),
             "to_stage_id": self._stage_id(data, "to_stage_id"),
-            "by": readers.optional_text(data["by"], "by") if "by" in data else self.user,
+            "by": self.user,
+            **stage_change_type.read(data),
         }
         for end in ("from", "to"):
             name = data.get(f"{end}_stage")
@@ -374,7 +353,7 @@ class BulkCreates:
                 and name is not None
             ):
                 row[f"_{end}_name"] = readers.text(name, f"{end}_stage")
-        row["at"] = readers.when(data["at"], "at") if "at" in data else self.now
+        row.setdefault("at", self.now)
         return row
 
     def _resolve_stage_names(self, rows: list[dict], lines: list[int]) -> None:
@@ -405,48 +384,33 @@ class BulkCreates:
         return refs.pick_stage(candidates, name)
 
     def _interaction(self, record_id: int, data: dict) -> dict:
-        if "channel" not in data:
-            raise InvalidInput("a new interaction needs a 'channel'")
+        values = interaction_type.read(data, new=True)
         deal_id = data.get("deal_id")
-        body = data.get("body")
-        body = None if body is None else readers.text(body, "body")
         row = {
             "id": record_id,
             "customer_id": readers.record_id(data["customer_id"], "customer_id"),
             "deal_id": None if deal_id is None else readers.record_id(deal_id, "deal_id"),
-            "channel": validate.channel(readers.text(data["channel"], "channel")),
-            "direction": validate.direction(readers.text(data["direction"], "direction"))
-            if "direction" in data
-            else "out",
-            "summary": readers.optional_text(data.get("summary"), "summary"),
-            "body": body if body and body.strip() else None,
-            "by": readers.optional_text(data["by"], "by") if "by" in data else self.user,
+            **_UNSET_INTERACTION,
+            "by": self.user,
+            "occurred_at": self.now,
+            **values,
         }
-        row["occurred_at"] = (
-            readers.when(data["occurred_at"], "occurred_at") if "occurred_at" in data else self.now
-        )
-        self._times(data, row)
+        self._stamped(row)
         self.batch.search.append(("interaction", record_id, row["summary"], [row["body"]]))
         return row
 
     def _reminder(self, record_id: int, data: dict) -> dict:
-        if "due_at" not in data:
-            raise InvalidInput("a new reminder needs a 'due_at'")
+        values = reminder_type.read(data, new=True)
         deal_id = data.get("deal_id")
-        snoozes = data.get("snooze_count", 0)
         row = {
             "id": record_id,
             "customer_id": readers.record_id(data["customer_id"], "customer_id"),
             "deal_id": None if deal_id is None else readers.record_id(deal_id, "deal_id"),
-            "due_at": readers.when(data["due_at"], "due_at"),
-            "text": readers.optional_text(data.get("text"), "text"),
-            "done_at": readers.optional_when(data.get("done_at"), "done_at"),
-            "snooze_count": validate.non_negative_int(
-                readers.whole(snoozes, "snooze_count"), "snooze count"
-            ),
-            "by": readers.optional_text(data["by"], "by") if "by" in data else self.user,
+            **_UNSET_REMINDER,
+            "by": self.user,
+            **values,
         }
-        self._times(data, row)
+        self._stamped(row)
         self.batch.search.append(("reminder", record_id, row["text"], []))
         return row
 

@@ -35,8 +35,14 @@ from typing import NoReturn
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
 
+from crmcli.entities import company as company_type
+from crmcli.entities import customer as customer_type
+from crmcli.entities import deal as deal_type
+from crmcli.entities import interaction as interaction_type
 from crmcli.entities import pipeline as pipeline_type
 from crmcli.entities import readers, refs, registry
+from crmcli.entities import reminder as reminder_type
+from crmcli.entities import stage_change as stage_change_type
 from crmcli.interop.bulk_import import BulkCreates
 from crmcli.interop.ndjson import parse_line
 from crmcli.kernel import config, money, validate
@@ -45,7 +51,6 @@ from crmcli.query import fulltext
 from crmcli.services import companies, customers, deals
 from crmcli.store import attributes
 from crmcli.store.models import (
-    CHANNELS,
     STAGE_KINDS,
     Company,
     Customer,
@@ -103,6 +108,9 @@ def export_records(
 
 # --------------------------------------------------------------------------------------------
 # Import
+
+#: A deal's times that a move stamps itself.
+_MOVE_STAMPS = ("stage_changed_at", "closed_at", "updated_at")
 
 #: The keys of one stage inside a pipeline line.
 _STAGE_KEYS = frozenset(pipeline_type.PROPERTIES["stages"]["items"]["properties"])
@@ -263,16 +271,12 @@ class _Importer:
             return True, resolve(self.session, readers.text(ref, what))
         return False, None
 
-    def _stamp(self, record: SQLModel, data: dict, key: str, *, nullable: bool) -> None:
-        if key in data:
-            reader = readers.optional_when if nullable else readers.when
-            setattr(record, key, reader(data[key], key))
-
-    def _touch(self, record: SQLModel, data: dict, created: bool) -> None:
-        """`updated_at` from the line, else now for an update (a new record has its default)."""
-        if "updated_at" in data:
-            record.updated_at = readers.when(data["updated_at"], "updated_at")
-        elif not created:
+    def _apply(self, record: SQLModel, values: dict, created: bool) -> None:
+        """Set the checked columns; an update with no `updated_at` of its own is stamped now
+        (a new record keeps its default)."""
+        for key, value in values.items():
+            setattr(record, key, value)
+        if not created and "updated_at" not in values:
             record.updated_at = utcnow()
 
     def _new(self, model: type[SQLModel], record_id: int | None, **values) -> SQLModel:
@@ -307,7 +311,8 @@ class _Importer:
             pipeline.name = name
         if "is_default" in data:
             pipeline.is_default = readers.boolean(data["is_default"], "is_default")
-        self._stamp(pipeline, data, "created_at", nullable=False)
+        if "created_at" in data:
+            pipeline.created_at = readers.when(data["created_at"], "created_at")
         self.session.add(pipeline)
         self.session.flush()
         if pipeline.is_default:
@@ -412,23 +417,11 @@ class _Importer:
     def company(self, data: dict) -> bool:
         record_id, company = self._existing(Company, data)
         created = company is None
+        values = company_type.read(data, new=created)
+        tags, fields = readers.optional_tags(data), readers.optional_fields(data)
         if created:
-            if "name" not in data:
-                raise InvalidInput("a new company needs a 'name'")
             company = self._new(Company, record_id, name="")
-        if "name" in data:
-            company.name = validate.name(readers.text(data["name"], "name"))
-        if "domain" in data:
-            domain = readers.optional_text(data["domain"], "domain")
-            company.domain = domain.lower() if domain else None
-        for key in ("industry", "owner", "notes"):
-            if key in data:
-                setattr(company, key, readers.optional_text(data[key], key))
-        tags = readers.tags(data["tags"]) if "tags" in data else None
-        fields = readers.fields(data["fields"]) if "fields" in data else None
-        self._stamp(company, data, "created_at", nullable=False)
-        self._stamp(company, data, "deleted_at", nullable=True)
-        self._touch(company, data, created)
+        self._apply(company, values, created)
         self.session.add(company)
         self.session.flush()
         self._attributes("company", company.id, tags, fields, created)
@@ -448,18 +441,12 @@ class _Importer:
     def customer(self, data: dict) -> bool:
         record_id, customer = self._existing(Customer, data)
         created = customer is None
+        values = customer_type.read(data, new=created)
         if created:
-            if "name" not in data:
-                raise InvalidInput("a new customer needs a 'name'")
             customer = self._new(Customer, record_id, name="")
-        if "name" in data:
-            customer.name = validate.name(readers.text(data["name"], "name"))
         given, company = self._link(data, "company", Company, refs.company)
         if given:
             customer.company_id = company.id if company else None
-        for key in ("title", "owner", "notes"):
-            if key in data:
-                setattr(customer, key, readers.optional_text(data[key], key))
 
         def current(loader):
             if created:
@@ -472,11 +459,8 @@ class _Importer:
         phones = readers.primary_first(
             data, "phone", "phones", validate.phone, lambda: current(attributes.load_phones)
         )
-        tags = readers.tags(data["tags"]) if "tags" in data else None
-        fields = readers.fields(data["fields"]) if "fields" in data else None
-        self._stamp(customer, data, "created_at", nullable=False)
-        self._stamp(customer, data, "deleted_at", nullable=True)
-        self._touch(customer, data, created)
+        tags, fields = readers.optional_tags(data), readers.optional_fields(data)
+        self._apply(customer, values, created)
         self.session.add(customer)
         self.session.flush()
         if emails is not None and (emails or not created):
@@ -494,8 +478,7 @@ class _Importer:
         record_id, deal = self._existing(Deal, data)
         created = deal is None
         session = self.session
-        if created and "title" not in data:
-            raise InvalidInput("a new deal needs a 'title'")
+        values = deal_type.read(data, new=created)
 
         given, person = self._link(data, "customer", Customer, refs.customer)
         if given and person is None:
@@ -520,29 +503,16 @@ class _Importer:
             raise InvalidInput(f"stage {stage.name} is not in pipeline {pipeline.name}")
 
         old_currency = money.DEFAULT_CURRENCY if created else deal.currency
-        currency = (
-            money.parse_currency(readers.text(data["currency"], "currency"))
-            if "currency" in data
-            else old_currency
-        )
+        currency = values.get("currency", old_currency)
         value_minor = None
         if "value" in data:
-            value_minor = self._value(data["value"], currency)
+            value_minor = deal_type.value_minor(data["value"], currency)
         elif not created and currency != old_currency:
             # A new currency keeps the amount in major units, not the count of minor units.
             value_minor = money.to_minor(money.to_major(deal.value_minor, old_currency), currency)
-        title = (
-            validate.name(readers.text(data["title"], "title"), "title")
-            if "title" in data
-            else None
-        )
-        lost_reason = (
-            readers.optional_text(data["lost_reason"], "lost_reason")
-            if "lost_reason" in data
-            else None
-        )
-        tags = readers.tags(data["tags"]) if "tags" in data else None
-        fields = readers.fields(data["fields"]) if "fields" in data else None
+        title = values.get("title")
+        lost_reason = values.get("lost_reason")
+        tags, fields = readers.optional_tags(data), readers.optional_fields(data)
 
         if created:
             deal = self._new(
@@ -557,16 +527,12 @@ class _Importer:
                 currency=currency,
                 lost_reason=lost_reason,
             )
-            deal.created_at = (
-                readers.when(data["created_at"], "created_at") if "created_at" in data else utcnow()
-            )
+            deal.created_at = values.get("created_at") or utcnow()
             deal.updated_at = deal.stage_changed_at = deal.created_at
             deal.closed_at = deal.created_at if stage.kind != "open" else None
             moved = False
         else:
-            before = {
-                key: getattr(deal, key) for key in ("stage_changed_at", "closed_at", "updated_at")
-            }
+            before = {key: getattr(deal, key) for key in _MOVE_STAMPS}
             if title is not None:
                 deal.title = title
             if given:
@@ -579,14 +545,13 @@ class _Importer:
             moved = stage is not None and stage.id != deal.stage_id
             if "lost_reason" in data and not moved:
                 deal.lost_reason = lost_reason
-            self._stamp(deal, data, "created_at", nullable=False)
+            if "created_at" in values:
+                deal.created_at = values["created_at"]
         if company_given:
             deal.company_id = company.id if company else None
-        if "close_date" in data:
-            deal.close_date = readers.day(data["close_date"], "close_date")
-        if "owner" in data:
-            deal.owner = readers.optional_text(data["owner"], "owner")
-        self._stamp(deal, data, "deleted_at", nullable=True)
+        for key in ("close_date", "owner", "deleted_at"):
+            if key in values:
+                setattr(deal, key, values[key])
 
         if moved:
             if stage.kind == "lost" and not (lost_reason or deal.lost_reason):
@@ -596,25 +561,16 @@ class _Importer:
             # The move stamps its own times; the line's win only where it changes them
             # (a stale copy from an earlier export must not undo the move).
             for key, old in before.items():
-                if key in data:
-                    reader = readers.optional_when if key == "closed_at" else readers.when
-                    wanted = reader(data[key], key)
-                    if wanted != old:
-                        setattr(deal, key, wanted)
+                if key in values and values[key] != old:
+                    setattr(deal, key, values[key])
         else:
-            self._stamp(deal, data, "stage_changed_at", nullable=False)
-            self._stamp(deal, data, "closed_at", nullable=True)
-            self._touch(deal, data, created)
+            stamps = {k: v for k, v in values.items() if k in _MOVE_STAMPS}
+            self._apply(deal, stamps, created)
         session.add(deal)
         session.flush()
         self._attributes("deal", deal.id, tags, fields, created)
         deals.reindex(session, deal)
         return created
-
-    def _value(self, value: object, currency: str) -> int:
-        if value is None or isinstance(value, bool | list | dict):
-            raise InvalidInput(f"field 'value' must be a number, not {readers.show_value(value)}")
-        return money.to_minor(value, currency)
 
     def _deal_pipeline(self, data: dict) -> Pipeline | None:
         if data.get("pipeline_id") is not None:
@@ -679,9 +635,8 @@ class _Importer:
             if stage is None and end == "to":
                 raise InvalidInput("field 'to_stage_id' cannot be null")
             setattr(change, id_key, stage.id if stage else None)
-        self._stamp(change, data, "at", nullable=False)
-        if "by" in data:
-            change.by = readers.optional_text(data["by"], "by")
+        for key, value in stage_change_type.read(data).items():
+            setattr(change, key, value)
         self.session.add(change)
         return created
 
@@ -694,9 +649,8 @@ class _Importer:
         if given and person is None:
             raise InvalidInput("an interaction needs a customer")
         deal_given, deal = self._link(data, "deal", Deal, refs.deal)
+        values = interaction_type.read(data, new=created)
         if created:
-            if "channel" not in data:
-                raise InvalidInput(f"a new interaction needs a 'channel' ({', '.join(CHANNELS)})")
             if person is None:
                 if deal is None:
                     raise InvalidInput("a new interaction needs a 'customer_id' or 'customer' REF")
@@ -707,19 +661,8 @@ class _Importer:
             interaction.customer_id = person.id
         if deal_given:
             interaction.deal_id = deal.id if deal else None
-        if "channel" in data:
-            interaction.channel = validate.channel(readers.text(data["channel"], "channel"))
-        if "direction" in data:
-            interaction.direction = validate.direction(readers.text(data["direction"], "direction"))
-        if "summary" in data:
-            interaction.summary = readers.optional_text(data["summary"], "summary")
-        if "body" in data:
-            body = None if data["body"] is None else readers.text(data["body"], "body")
-            interaction.body = body if body and body.strip() else None
-        if "by" in data:
-            interaction.by = readers.optional_text(data["by"], "by")
-        self._stamp(interaction, data, "occurred_at", nullable=False)
-        self._stamp(interaction, data, "created_at", nullable=False)
+        for key, value in values.items():
+            setattr(interaction, key, value)
         self.session.add(interaction)
         self.session.flush()
         fulltext.index(
@@ -734,16 +677,12 @@ class _Importer:
         created = reminder is None
         customer_given, person = self._link(data, "customer", Customer, refs.customer)
         deal_given, deal = self._link(data, "deal", Deal, refs.deal)
+        values = reminder_type.read(data, new=created)
         if created:
-            if "due_at" not in data:
-                raise InvalidInput("a new reminder needs a 'due_at'")
             if person is None and deal is None:
                 raise InvalidInput("a new reminder needs a customer or a deal")
             reminder = self._new(
-                Reminder,
-                record_id,
-                customer_id=person.id if person else None,
-                due_at=readers.when(data["due_at"], "due_at"),
+                Reminder, record_id, customer_id=person.id if person else None, due_at=None
             )
             if not customer_given and deal is not None:
                 reminder.customer_id = deal.customer_id
@@ -754,17 +693,8 @@ class _Importer:
             reminder.deal_id = deal.id if deal else None
         if reminder.customer_id is None and reminder.deal_id is None:
             raise InvalidInput("a reminder needs a customer or a deal")
-        if "text" in data:
-            reminder.text = readers.optional_text(data["text"], "text")
-        if "snooze_count" in data:
-            reminder.snooze_count = validate.non_negative_int(
-                readers.whole(data["snooze_count"], "snooze_count"), "snooze count"
-            )
-        if "by" in data:
-            reminder.by = readers.optional_text(data["by"], "by")
-        self._stamp(reminder, data, "due_at", nullable=False)
-        self._stamp(reminder, data, "done_at", nullable=True)
-        self._stamp(reminder, data, "created_at", nullable=False)
+        for key, value in values.items():
+            setattr(reminder, key, value)
         self.session.add(reminder)
         self.session.flush()
         fulltext.index(self.session, "reminder", reminder.id, reminder.text, [])
