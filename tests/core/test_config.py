@@ -4,6 +4,7 @@ dates honouring what they say. The CLI's side runs the installed `crm`."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -14,6 +15,7 @@ import sqlalchemy as sa
 from crmcli.kernel import config, dates
 from crmcli.kernel.errors import InvalidInput
 from crmcli.store import db
+from tests.conftest import REPO
 
 
 @pytest.fixture
@@ -231,3 +233,24 @@ def test_crm_config_path_and_show(config_file, run_crm) -> None:
     assert shown["currency"] == {"value": "USD", "source": "default"}
     table = run_crm("config", "show").stdout
     assert 'timezone = "Europe/Paris"' in table
+
+
+# -- the README ------------------------------------------------------------------------------
+
+
+def test_the_readme_example_config_is_valid(config_file) -> None:
+    section = (REPO / "README.md").read_text().split("## Configuration", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    config_file(example)
+    settings = config.file_settings()
+    assert settings.exists and settings.currency == "EUR" and settings.synchronous == "normal"
+
+
+def test_the_readme_documents_every_crm_variable() -> None:
+    readme = (REPO / "README.md").read_text()
+    read = set()
+    for folder in ("crmcli", "commands", "tui"):
+        for source in (REPO / folder).rglob("*.py"):
+            read |= set(re.findall(r"\"(CRM_[A-Z_]+)\"", source.read_text()))
+    assert read, "no CRM_ variable found in the sources"
+    assert {name for name in read if f"| `{name}` |" not in readme} == set()
