@@ -1,11 +1,13 @@
 # The two commands of the README: `make demo` and `make test`. Nothing else is needed but
-# Python 3.11+ and make.
+# Python 3.11+ and make. `crm` is installed in .venv/bin, not on the PATH: `make demo` ends
+# by printing how to use it by name.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := .demo/crm.db
+TOUR_DB := .demo/tour.db
 
-.PHONY: demo test install lint format completions bench clean
+.PHONY: demo tour test install lint format completions bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +28,19 @@ demo: $(VENV)/.installed
 	@mkdir -p .demo
 	$(BIN)/crm --db $(DEMO_DB) demo --reset
 	@CRM_DB=$(DEMO_DB) sh scripts/demo-tour.sh "$(BIN)/crm"
+	@echo
+	@echo "crm is installed in $(BIN), not on your PATH. To call it as crm in this shell:"
+	@echo "    . $(BIN)/activate              # or: pipx install . (every shell), or type $(BIN)/crm"
+	@echo "    export CRM_DB=$(DEMO_DB)        # the demo data (unset it for your own database)"
+	@echo "    crm inbox"
+
+# The README's tour (scripts/tour.sh) on a fresh database, kept afterwards in .demo/tour.db.
+tour: $(VENV)/.installed
+	@mkdir -p .demo
+	@rm -f $(TOUR_DB) $(TOUR_DB)-wal $(TOUR_DB)-shm
+	@PATH="$(CURDIR)/$(BIN):$$PATH" CRM_DB=$(TOUR_DB) sh scripts/tour.sh
+	@echo
+	@echo "The tour's database is $(TOUR_DB): CRM_DB=$(TOUR_DB) $(BIN)/crm tui"
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -n 2 --dist loadfile

@@ -174,6 +174,7 @@ NOUNS = {
     "interaction": ("interaction", "Interactions on every channel."),
     "remind": ("remind", "Reminders: add, list, done, snooze."),
     "db": ("database", "The database: path, upgrade, check, backup."),
+    "config": ("config", "Settings: the config file and what is in effect (path, show)."),
 }
 #: The shortcuts: (module, function, click command class or None).
 SHORTCUTS = {

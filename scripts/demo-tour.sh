@@ -10,4 +10,5 @@ step inbox
 step customer list tag:vip
 step deal list status:open --sort -value --limit 10
 step search renewal --limit 5
-printf '\nThe demo database is %s; try: CRM_DB=%s %s tui\n' "$CRM_DB" "$CRM_DB" "$crm"
+# crm is not on the PATH after `make demo`: name it by its path (or activate the venv).
+printf '\nThe demo database is %s; open it in the TUI with: CRM_DB=%s %s tui\n' "$CRM_DB" "$CRM_DB" "$crm"

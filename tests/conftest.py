@@ -12,17 +12,30 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+#: Settings read from the environment (crmcli.kernel.config), cleared for every test.
+CONFIG_ENV_VARS = (
+    "CRM_DEBUG",
+    "CRM_CONFIG",
+    "CRM_CURRENCY",
+    "CRM_OWNER",
+    "CRM_TZ",
+    "CRM_BUSY_TIMEOUT_MS",
+    "CRM_SYNCHRONOUS",
+)
 
 
 @pytest.fixture(autouse=True)
 def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private CRM_DB, user and data folders, and no colour, for every test."""
+    """A private CRM_DB, user, data and config folders, and no colour, for every test: no
+    config file and no setting of the developer's environment reaches a test."""
     db = tmp_path / "crm.db"
     monkeypatch.setenv("CRM_DB", str(db))
     monkeypatch.setenv("CRM_USER", "tester")
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.delenv("CRM_DEBUG", raising=False)
+    for name in CONFIG_ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("TZ", "UTC")
     return db
 

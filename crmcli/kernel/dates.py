@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from dateutil import tz as dateutil_tz
 from dateutil.relativedelta import relativedelta
 
+from crmcli.kernel import config
 from crmcli.kernel.errors import InvalidInput
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "parse_iso",
     "parse_when",
     "to_utc",
+    "user_zone",
 ]
 
 ACCEPTED_FORMS = (
@@ -104,11 +106,11 @@ def parse_when(text: str, now: datetime | None = None, *, tz: tzinfo | None = No
     """Read a user's WHEN (DESIGN.md §4) into an aware UTC datetime.
 
     `now` anchors relative forms (default: the current time; naive means UTC) and `tz` is
-    the user's zone for calendar words and times without an offset (default: the system's).
+    the user's zone for calendar words and times without an offset (default: `user_zone()`).
     """
     if not isinstance(text, str):
         raise InvalidInput(f"cannot read date {text!r}: expected text")
-    zone = tz if tz is not None else dateutil_tz.tzlocal()
+    zone = tz if tz is not None else user_zone()
     current = to_utc(now) if now is not None else datetime.now(UTC)
     words = " ".join(text.split()).lower()
     if not words:
@@ -227,6 +229,12 @@ def _parse_time(words: str, text: str) -> time | None:
     return None
 
 
+def user_zone() -> tzinfo:
+    """The user's zone: crm's setting (`CRM_TZ`, the config file's `timezone`) if any, else
+    the system's (which honours `TZ`). Asked on every call, so a changed `TZ` is seen."""
+    return config.timezone() or dateutil_tz.tzlocal()
+
+
 def _from_wall(wall: datetime, zone: tzinfo) -> datetime:
     """A naive local wall time -> aware UTC, moving a DST-skipped time forward by the gap."""
     aware = dateutil_tz.resolve_imaginary(wall.replace(tzinfo=zone))
@@ -246,8 +254,8 @@ def to_utc(dt: datetime) -> datetime:
 
 
 def local(dt: datetime, tz: tzinfo | None = None) -> datetime:
-    """The same instant in the user's zone (default: the system's); naive means UTC."""
-    return to_utc(dt).astimezone(tz if tz is not None else dateutil_tz.tzlocal())
+    """The same instant in the user's zone (default: `user_zone()`); naive means UTC."""
+    return to_utc(dt).astimezone(tz if tz is not None else user_zone())
 
 
 def iso(dt: datetime | None) -> str | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from crmcli.entities import refs
-from crmcli.kernel import validate
+from crmcli.kernel import config, validate
 from crmcli.kernel.errors import InvalidInput
 from crmcli.query import fulltext
 from crmcli.store import attributes
@@ -58,7 +58,7 @@ def add(
         name=validate.name(name),
         domain=_domain(domain),
         industry=validate.optional_text(industry),
-        owner=validate.optional_text(owner),
+        owner=validate.optional_text(owner if owner is not None else config.default_owner()),
         notes=validate.optional_text(notes),
     )
     company.updated_at = company.created_at

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session
 
 from crmcli.entities import refs
-from crmcli.kernel import validate
+from crmcli.kernel import config, validate
 from crmcli.kernel.errors import InvalidInput
 from crmcli.query import fulltext
 from crmcli.store import attributes
@@ -79,7 +79,7 @@ def add(
         name=validate.name(name),
         company_id=_company_id(session, company),
         title=validate.optional_text(title),
-        owner=validate.optional_text(owner),
+        owner=validate.optional_text(owner if owner is not None else config.default_owner()),
         notes=validate.optional_text(notes),
     )
     customer.updated_at = customer.created_at

@@ -53,7 +53,7 @@ def add(
     """Create a deal in the first open stage (or `stage`) of the pipeline (default one)."""
     person = refs.customer(session, customer)
     chosen_pipeline = refs.pipeline(session, pipeline)
-    code = money.parse_currency(currency) if currency else money.DEFAULT_CURRENCY
+    code = money.parse_currency(currency) if currency else config.default_currency()
     start = (
         refs.stage(session, chosen_pipeline.id, stage)
         if stage
@@ -69,7 +69,7 @@ def add(
         value_minor=money.to_minor(value, code) if value is not None else 0,
         currency=code,
         close_date=close,
-        owner=validate.optional_text(owner),
+        owner=validate.optional_text(owner if owner is not None else config.default_owner()),
         created_at=now,
         updated_at=now,
         stage_changed_at=now,

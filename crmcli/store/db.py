@@ -47,6 +47,7 @@ def _prepare_sqlite_file(location: str) -> None:
 
 def _install_sqlite_hooks(engine: Engine) -> None:
     timeout = config.busy_timeout_ms()
+    synchronous = config.synchronous().upper()  # NORMAL or FULL: the README's Durability
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -56,7 +57,7 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout = {timeout}")
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute(f"PRAGMA synchronous = {synchronous}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

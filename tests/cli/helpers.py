@@ -9,6 +9,8 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from tests.conftest import CONFIG_ENV_VARS
+
 
 def db_rows(model, *where) -> list[dict]:
     """Rows of `model` read straight from the test database, as dicts."""
@@ -40,7 +42,9 @@ def build_db(tmp_path_factory, template, commands, after=None):
         mp.setenv("CRM_USER", "tester")
         mp.setenv("HOME", str(folder / "home"))
         mp.setenv("XDG_DATA_HOME", str(folder / "xdg-data"))
-        mp.delenv("CRM_DEBUG", raising=False)
+        mp.setenv("XDG_CONFIG_HOME", str(folder / "xdg-config"))
+        for name in CONFIG_ENV_VARS:
+            mp.delenv(name, raising=False)
         for args in commands:
             result = runner.invoke(app, list(args))
             assert result.exit_code == 0, (args, result.stderr)
