@@ -31,7 +31,7 @@ from crmcli.entities import readers, refs, registry
 from crmcli.entities import reminder as reminder_type
 from crmcli.entities import stage_change as stage_change_type
 from crmcli.entities.registry import RecordType
-from crmcli.kernel import config, money, validate
+from crmcli.kernel import config, validate
 from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
 from crmcli.query import fulltext
 from crmcli.store.models import (
@@ -90,6 +90,7 @@ class BulkCreates:
         self.session = session
         self.batch_size = batch_size
         self.user = config.current_user()
+        self.currency = config.default_currency()
         self.now = utcnow()
         self.batch = _Batch()
         self._builders = {
@@ -302,7 +303,7 @@ class BulkCreates:
     def _deal(self, record_id: int, data: dict) -> dict:
         values = deal_type.read(data, new=True)
         pipeline_id, stage = self._stage_for(data)
-        currency = values.get("currency", money.DEFAULT_CURRENCY)
+        currency = values.get("currency", self.currency)
         company_id = data.get("company_id")
         row = {
             "id": record_id,

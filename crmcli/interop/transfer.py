@@ -502,7 +502,7 @@ class _Importer:
         if stage is not None and stage.pipeline_id != pipeline.id:
             raise InvalidInput(f"stage {stage.name} is not in pipeline {pipeline.name}")
 
-        old_currency = money.DEFAULT_CURRENCY if created else deal.currency
+        old_currency = config.default_currency() if created else deal.currency
         currency = values.get("currency", old_currency)
         value_minor = None
         if "value" in data:

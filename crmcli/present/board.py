@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from crmcli.kernel.money import DEFAULT_CURRENCY, json_number, to_major
+from crmcli.kernel import config
+from crmcli.kernel.money import json_number, to_major
 from crmcli.present.counts import count
 from crmcli.present.dates import compact_age
 from crmcli.present.money import compact_money, format_money
@@ -61,7 +62,7 @@ def compact_total(total: CurrencyTotal, *, weighted: bool = False) -> str:
 
 def _summary(totals: Sequence[CurrencyTotal], weighted: bool) -> str:
     if not totals:
-        return format_money(0, DEFAULT_CURRENCY)
+        return format_money(0, config.default_currency())
     text = currency_total(totals[0], weighted=weighted)
     return text + " +" if len(totals) > 1 else text
 

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from crmcli.kernel import config, dates
 from crmcli.kernel.errors import InvalidInput
+from crmcli.present import dates as shown
 from crmcli.store import db
 from tests.conftest import REPO
 
@@ -160,7 +161,7 @@ def test_dates_use_the_configured_zone_over_tz(config_file, monkeypatch) -> None
     config_file('timezone = "Europe/Paris"\n')
     assert dates.parse_when(SUMMER_NOON) == datetime(2026, 7, 1, 10, tzinfo=UTC)
     noon_utc = datetime(2026, 7, 1, 12, tzinfo=UTC)
-    assert dates.format_local(noon_utc) == "2026-07-01 14:00"
+    assert shown.format_local(noon_utc) == "2026-07-01 14:00"
     monkeypatch.setenv("CRM_TZ", "America/New_York")
     assert dates.parse_when(SUMMER_NOON) == datetime(2026, 7, 1, 16, tzinfo=UTC)
 
