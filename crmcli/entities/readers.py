@@ -163,3 +163,8 @@ def optional_tags(data: Mapping[str, object]) -> list[str] | None:
 def optional_fields(data: Mapping[str, object]) -> dict[str, object] | None:
     """The custom fields given (None: not given, so left as they are)."""
     return fields(data["fields"]) if "fields" in data else None
+
+
+def asked(changes: Mapping[str, object]) -> dict[str, object]:
+    """The keys an edit asks to change: None means "leave it as it is"."""
+    return {key: value for key, value in changes.items() if value is not None}

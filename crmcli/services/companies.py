@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session, select
 
-from crmcli.entities import refs
+from crmcli.entities import company as company_type
+from crmcli.entities import readers, refs
 from crmcli.kernel import config, validate
 from crmcli.kernel.errors import InvalidInput
 from crmcli.query import fulltext
@@ -25,11 +26,6 @@ class CompanyChanges:
     add_tags: Sequence[str] = ()
     remove_tags: Sequence[str] = ()
     fields: Mapping[str, object] = field(default_factory=dict)
-
-
-def _domain(text: str | None) -> str | None:
-    cleaned = validate.optional_text(text)
-    return cleaned.lower() if cleaned else None
 
 
 def reindex(session: Session, company: Company) -> None:
@@ -54,13 +50,9 @@ def add(
     fields: Mapping[str, object] | None = None,
     notes: str | None = None,
 ) -> Company:
-    company = Company(
-        name=validate.name(name),
-        domain=_domain(domain),
-        industry=validate.optional_text(industry),
-        owner=validate.optional_text(owner if owner is not None else config.default_owner()),
-        notes=validate.optional_text(notes),
-    )
+    given = {"name": name, "domain": domain, "industry": industry, "notes": notes}
+    given["owner"] = owner if owner is not None else config.default_owner()
+    company = Company(**company_type.read(given, new=True))
     company.updated_at = company.created_at
     clean_tags = validate.tags(tags)
     session.add(company)
@@ -73,16 +65,15 @@ def add(
 
 def edit(session: Session, ref: str, changes: CompanyChanges) -> Company:
     company = refs.company(session, ref, deleted=None)
-    if changes.name is not None:
-        company.name = validate.name(changes.name)
-    if changes.domain is not None:
-        company.domain = _domain(changes.domain)
-    if changes.industry is not None:
-        company.industry = validate.optional_text(changes.industry)
-    if changes.owner is not None:
-        company.owner = validate.optional_text(changes.owner)
-    if changes.notes is not None:
-        company.notes = validate.optional_text(changes.notes)
+    given = {
+        "name": changes.name,
+        "domain": changes.domain,
+        "industry": changes.industry,
+        "owner": changes.owner,
+        "notes": changes.notes,
+    }
+    for key, value in company_type.read(readers.asked(given)).items():
+        setattr(company, key, value)
     attributes.update_tags(
         session,
         "company",

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from sqlmodel import Session
 
-from crmcli.entities import refs
+from crmcli.entities import customer as customer_type
+from crmcli.entities import readers, refs
 from crmcli.kernel import config, validate
 from crmcli.kernel.errors import InvalidInput
 from crmcli.query import fulltext
@@ -75,12 +76,10 @@ def add(
     notes: str | None = None,
 ) -> Customer:
     """Create a customer; every input is checked before anything is written."""
+    given = {"name": name, "title": title, "notes": notes}
+    given["owner"] = owner if owner is not None else config.default_owner()
     customer = Customer(
-        name=validate.name(name),
-        company_id=_company_id(session, company),
-        title=validate.optional_text(title),
-        owner=validate.optional_text(owner if owner is not None else config.default_owner()),
-        notes=validate.optional_text(notes),
+        **customer_type.read(given, new=True), company_id=_company_id(session, company)
     )
     customer.updated_at = customer.created_at
     clean_emails = [validate.email(e) for e in emails]
@@ -99,16 +98,16 @@ def add(
 
 def edit(session: Session, ref: str, changes: CustomerChanges) -> Customer:
     customer = refs.customer(session, ref, deleted=None)
-    if changes.name is not None:
-        customer.name = validate.name(changes.name)
+    given = {
+        "name": changes.name,
+        "title": changes.title,
+        "owner": changes.owner,
+        "notes": changes.notes,
+    }
+    for key, value in customer_type.read(readers.asked(given)).items():
+        setattr(customer, key, value)
     if changes.company is not None:
         customer.company_id = _company_id(session, changes.company)
-    if changes.title is not None:
-        customer.title = validate.optional_text(changes.title)
-    if changes.owner is not None:
-        customer.owner = validate.optional_text(changes.owner)
-    if changes.notes is not None:
-        customer.notes = validate.optional_text(changes.notes)
 
     emails = attributes.load_emails(session, [customer.id]).get(customer.id, [])
     removed = {validate.email(e) for e in changes.remove_emails}
