@@ -18,9 +18,8 @@ from crmcli.commands import output
 from crmcli.commands.output import Column
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
     from crmcli.store.db import Store
+    from crmcli.store.session import Session
 
 
 @dataclass

@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from crmcli.entities import refs
 from crmcli.kernel import config, validate
-from crmcli.kernel.errors import InvalidInput
+from crmcli.kernel.errors import InvalidInput, NotFound
 from crmcli.services import reminders
 from crmcli.store import search_index
 from crmcli.store.models import Interaction, Reminder, utcnow
@@ -62,3 +62,11 @@ def log(
             session, remind_at, text, customer_id=person.id, deal_id=interaction.deal_id
         )
     return Logged(interaction, reminder)
+
+
+def get(session: Session, interaction_id: int) -> Interaction:
+    """One interaction by id (interactions have no other REF); NotFound if there is none."""
+    interaction = session.get(Interaction, interaction_id)
+    if interaction is None:
+        raise NotFound(f"no interaction with id {interaction_id}")
+    return interaction

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from crmcli.kernel import validate
 from crmcli.kernel.errors import Conflict, InvalidInput
@@ -70,6 +70,11 @@ def add(
         )
     session.flush()
     return pipeline
+
+
+def all_pipelines(session: Session) -> list[Pipeline]:
+    """Every pipeline in the order they were added (by id): `crm pipeline list`."""
+    return list(session.exec(select(Pipeline).order_by(col(Pipeline.id))))
 
 
 def stages(session: Session, pipeline_id: int) -> list[Stage]:

@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 from crmcli.entities import refs
 from crmcli.kernel import config, dates, validate
 from crmcli.kernel.errors import InvalidInput
+from crmcli.query.listing import list_records
 from crmcli.store import search_index
 from crmcli.store.models import Reminder, utcnow
 
@@ -94,6 +95,31 @@ def window_clauses(window: str, now: datetime | None = None) -> list[sa.ColumnEl
         case "all":
             return []
     raise InvalidInput(f"unknown reminder group '{window}'")
+
+
+def in_window(
+    session: Session,
+    window: str,
+    terms: Sequence[str] | str = (),
+    *,
+    sort: str | None = None,
+    limit: int | None = None,
+    now: datetime | None = None,
+) -> list[dict]:
+    """The reminders of one group (see `window_clauses`) matching filter terms, as records.
+
+    What `crm remind list`, `crm inbox` and the TUI's inbox and customer screens show; the
+    group's SQL stays here, so the faces never hold a clause.
+    """
+    return list_records(
+        session,
+        "reminder",
+        terms,
+        sort=sort,
+        limit=limit,
+        extra=window_clauses(window, now),
+        now=now,
+    )
 
 
 def window_of(reminder: Reminder, now: datetime | None = None) -> str:

@@ -21,7 +21,7 @@ from textual.widgets.option_list import Option
 
 from crmcli.kernel.dates import format_local, humanize, parse_date, parse_when
 from crmcli.kernel.errors import InvalidInput
-from crmcli.store.models import CHANNELS, DIRECTIONS
+from crmcli.kernel.vocabulary import CHANNELS, DIRECTIONS
 from crmcli.views.board import PipelineInfo, StageInfo
 
 
