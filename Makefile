@@ -27,12 +27,16 @@ demo: $(VENV)/.installed
 	$(BIN)/crm --db $(DEMO_DB) demo --reset
 	@CRM_DB=$(DEMO_DB) sh scripts/demo-tour.sh "$(BIN)/crm"
 
-test: $(VENV)/.installed-test
+# CI runs `make test`: the static checks first (seconds, and the first failure stops with
+# its own tool's message), then the suite.
+test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/lint_imports.py
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from crmcli.entities import records
 from crmcli.query import compiler as query
 from crmcli.query.parser import Filter, parse_filter
 
-SERIALIZE = {
+#: Rows of each entity -> their JSON records (each function takes that entity's model).
+SERIALIZE: dict[str, Callable[[Session, Sequence[Any]], list[dict]]] = {
     "customer": records.customer_records,
     "company": records.company_records,
     "deal": records.deal_records,
@@ -37,10 +40,13 @@ def select_rows(
     model = spec.model
     if not isinstance(flt, Filter):
         flt = parse_filter(flt)
-    statement = select(model).where(*query.where_clauses(session, entity, flt, now), *extra)
+    statement: SelectOfScalar[Any] = select(model).where(
+        *query.where_clauses(session, entity, flt, now), *extra
+    )
     from_hits = query.driven_by_text(session, entity, flt)
     if deleted is not None and hasattr(model, "deleted_at"):
-        gone = col(model.deleted_at)
+        # The ORM attribute stands for its column wherever a column expression goes.
+        gone = cast(sa.ColumnElement[Any], col(model.deleted_at))
         if from_hits:
             gone = query.unindexed(gone)
         statement = statement.where(gone.is_not(None) if deleted else gone.is_(None))

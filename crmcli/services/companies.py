@@ -11,7 +11,7 @@ from crmcli.entities import refs
 from crmcli.kernel import validate
 from crmcli.kernel.errors import InvalidInput
 from crmcli.store import attributes, search_index
-from crmcli.store.models import Company, Customer, utcnow
+from crmcli.store.models import Company, Customer, id_of, utcnow
 
 
 @dataclass
@@ -32,11 +32,12 @@ def _domain(text: str | None) -> str | None:
 
 
 def reindex(session: Session, company: Company) -> None:
-    tags = attributes.load_tags(session, "company", [company.id]).get(company.id, [])
+    company_id = id_of(company)
+    tags = attributes.load_tags(session, "company", [company_id]).get(company_id, [])
     search_index.index(
         session,
         "company",
-        company.id,
+        company_id,
         company.name,
         [company.domain, company.industry, company.notes, *tags],
     )
@@ -64,8 +65,8 @@ def add(
     clean_tags = validate.tags(tags)
     session.add(company)
     session.flush()
-    attributes.set_tags(session, "company", company.id, clean_tags)
-    attributes.set_fields(session, "company", company.id, fields or {}, replace=False)
+    attributes.set_tags(session, "company", id_of(company), clean_tags)
+    attributes.set_fields(session, "company", id_of(company), fields or {}, replace=False)
     reindex(session, company)
     return company
 
@@ -85,11 +86,11 @@ def edit(session: Session, ref: str, changes: CompanyChanges) -> Company:
     attributes.update_tags(
         session,
         "company",
-        company.id,
+        id_of(company),
         validate.tags(changes.add_tags),
         validate.tags(changes.remove_tags),
     )
-    attributes.set_fields(session, "company", company.id, changes.fields, replace=False)
+    attributes.set_fields(session, "company", id_of(company), changes.fields, replace=False)
     company.updated_at = utcnow()
     session.add(company)
     session.flush()

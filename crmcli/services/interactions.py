@@ -12,7 +12,7 @@ from crmcli.kernel import config, validate
 from crmcli.kernel.errors import InvalidInput, NotFound
 from crmcli.services import reminders
 from crmcli.store import search_index
-from crmcli.store.models import Interaction, Reminder, utcnow
+from crmcli.store.models import Interaction, Reminder, id_of, utcnow
 
 
 @dataclass
@@ -41,7 +41,7 @@ def log(
             f"deal {chosen_deal.id} belongs to another customer (id {chosen_deal.customer_id})"
         )
     interaction = Interaction(
-        customer_id=person.id,
+        customer_id=id_of(person),
         deal_id=chosen_deal.id if chosen_deal else None,
         channel=validate.channel(channel),
         direction=validate.direction(direction),
@@ -53,7 +53,7 @@ def log(
     session.add(interaction)
     session.flush()
     search_index.index(
-        session, "interaction", interaction.id, interaction.summary, [interaction.body]
+        session, "interaction", id_of(interaction), interaction.summary, [interaction.body]
     )
     reminder = None
     if remind_at is not None:

@@ -13,7 +13,7 @@ from crmcli.kernel import config, dates, validate
 from crmcli.kernel.errors import InvalidInput
 from crmcli.query.listing import list_records
 from crmcli.store import search_index
-from crmcli.store.models import Reminder, utcnow
+from crmcli.store.models import Reminder, id_of, utcnow
 
 #: The groups of `remind list` and the inbox, in display order.
 WINDOWS = ("overdue", "today", "upcoming")
@@ -36,7 +36,7 @@ def create(
     )
     session.add(reminder)
     session.flush()
-    search_index.index(session, "reminder", reminder.id, reminder.text, [])
+    search_index.index(session, "reminder", id_of(reminder), reminder.text, [])
     return reminder
 
 
@@ -51,13 +51,16 @@ def add(
     """A reminder about a customer, a deal, or both (a deal brings its customer)."""
     chosen_deal = refs.deal(session, deal) if deal else None
     person = refs.customer(session, customer) if customer else None
-    if person is None and chosen_deal is None:
-        raise InvalidInput("a reminder needs a customer REF or --deal REF")
     if person is not None and chosen_deal is not None and chosen_deal.customer_id != person.id:
         raise InvalidInput(
             f"deal {chosen_deal.id} belongs to another customer (id {chosen_deal.customer_id})"
         )
-    customer_id = person.id if person else chosen_deal.customer_id
+    if person is not None:
+        customer_id = person.id
+    elif chosen_deal is not None:
+        customer_id = chosen_deal.customer_id
+    else:
+        raise InvalidInput("a reminder needs a customer REF or --deal REF")
     return create(
         session,
         due_at,

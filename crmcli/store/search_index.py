@@ -48,6 +48,7 @@ def index_many(session: Session, rows: Sequence[tuple[str, int, str | None, str]
     if not rows or not available(session):
         return
     driver = session.connection().connection.driver_connection
+    assert driver is not None, "a checked-out connection has its driver connection"
     driver.executemany(
         "INSERT INTO search_index(rowid, title, body) VALUES (?, ?, ?)",
         [(rowid(e, i), t or "", b) for e, i, t, b in rows],
@@ -102,7 +103,7 @@ def has_few_hits(session: Session, entity: str, words: Sequence[str]) -> bool:
     return found <= FEW_HITS
 
 
-def matching_ids(entity: str, words: Sequence[str]) -> sa.ColumnElement | None:
+def matching_ids(entity: str, words: Sequence[str]) -> sa.TextClause | None:
     """A subquery of ids of `entity` whose text matches every word (None: nothing to match)."""
     expression = match_expression(words)
     if expression is None:
