@@ -42,12 +42,16 @@ tour: $(VENV)/.installed
 	@echo
 	@echo "The tour's database is $(TOUR_DB): CRM_DB=$(TOUR_DB) $(BIN)/crm tui"
 
-test: $(VENV)/.installed-test
+# CI runs `make test`: the static checks first (seconds, and the first failure stops with
+# its own tool's message), then the suite.
+test: lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python scripts/lint_imports.py
+	$(BIN)/mypy
 
 format: $(VENV)/.installed-test
 	$(BIN)/ruff format .

@@ -19,9 +19,8 @@ from crmcli.commands.output import Column
 from crmcli.present.text import visible
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
     from crmcli.store.db import Store
+    from crmcli.store.session import Session
 
 
 @dataclass

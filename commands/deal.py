@@ -123,22 +123,14 @@ def board(
 
 @app.command("show")
 def show(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
-    """Show one deal (on a terminal, with its stage history)."""
-    from sqlmodel import select
-
+    """Show one deal (on a terminal, with its stage history, oldest first)."""
     from crmcli.entities import refs
-    from crmcli.entities.stage_change import stage_change_records
-    from crmcli.store.models import StageChange
+    from crmcli.views.timeline import deal_history
 
     with context.reading() as session:
         deal = refs.deal(session, ref, deleted=None)
         record = _record(session, deal)
-        history = stage_change_records(
-            session,
-            session.exec(
-                select(StageChange).where(StageChange.deal_id == deal.id).order_by(StageChange.at)
-            ).all(),
-        )
+        history = deal_history(session, deal)
     context.show_record(record, columns.DEAL_DETAIL, fmt, as_json)
     if fmt is None and not as_json and context.is_terminal():
         typer.echo("")
@@ -250,20 +242,11 @@ def lost(
 @app.command("history")
 def history(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
     """A deal's stage changes, oldest first."""
-    from sqlmodel import select
-
     from crmcli.entities import refs
-    from crmcli.entities.stage_change import stage_change_records
-    from crmcli.store.models import StageChange
+    from crmcli.views.timeline import deal_history
 
     with context.reading() as session:
-        deal = refs.deal(session, ref, deleted=None)
-        rows = session.exec(
-            select(StageChange)
-            .where(StageChange.deal_id == deal.id)
-            .order_by(StageChange.at, StageChange.id)
-        ).all()
-        records = stage_change_records(session, rows)
+        records = deal_history(session, refs.deal(session, ref, deleted=None))
     context.show_records(records, columns.STAGE_CHANGE, fmt, as_json)
 
 

@@ -104,14 +104,10 @@ def show(
 ) -> None:
     """Show one interaction with its body."""
     from crmcli.entities.interaction import interaction_records
-    from crmcli.kernel.errors import NotFound
-    from crmcli.store.models import Interaction
+    from crmcli.services import interactions
 
     with context.reading() as session:
-        row = session.get(Interaction, interaction_id)
-        if row is None:
-            raise NotFound(f"no interaction with id {interaction_id}")
-        record = interaction_records(session, [row])[0]
+        record = interaction_records(session, [interactions.get(session, interaction_id)])[0]
     context.show_record(record, columns.INTERACTION_DETAIL, fmt, as_json)
 
 

@@ -21,16 +21,12 @@ def _summary(record: dict) -> dict:
 @app.command("list")
 def list_(fmt: opt.Format = None, as_json: opt.Json = False) -> None:
     """List pipelines."""
-    from sqlmodel import select
-
     from crmcli.commands import output
     from crmcli.entities.pipeline import pipeline_records
-    from crmcli.store.models import Pipeline
+    from crmcli.services import pipelines
 
     with context.reading() as session:
-        records = pipeline_records(
-            session, session.exec(select(Pipeline).order_by(Pipeline.id)).all()
-        )
+        records = pipeline_records(session, pipelines.all_pipelines(session))
     chosen = output.resolve_format(fmt, as_json, context.stdout())
     shown = records if chosen in ("json", "ndjson") else [_summary(r) for r in records]
     context.show_records(shown, columns.PIPELINE, chosen, False)

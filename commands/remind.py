@@ -45,18 +45,10 @@ def add(
 def _list(
     window: str, terms: list[str], limit: int, sort: str | None, fmt, as_json, empty: str
 ) -> None:
-    from crmcli.query.listing import list_records
     from crmcli.services import reminders
 
     with context.reading() as session:
-        records = list_records(
-            session,
-            "reminder",
-            terms,
-            sort=sort,
-            limit=limit,
-            extra=reminders.window_clauses(window),
-        )
+        records = reminders.in_window(session, window, terms, sort=sort, limit=limit)
     context.show_records(records, columns.REMINDER, fmt, as_json, limit=limit, empty_message=empty)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,7 +29,6 @@ from crmcli.kernel.dates import to_utc
 from crmcli.kernel.errors import Ambiguous, CrmError
 from crmcli.present.text import visible
 from crmcli.store.db import Store
-from crmcli.store.models import utcnow
 from crmcli.store.watch import Watcher
 from crmcli.tui import keymap as keymaps
 from crmcli.tui.commands import CrmCommands
@@ -161,7 +160,7 @@ class CrmApp(App[None]):
 
     def clock(self) -> datetime:
         """The current time: frozen in tests and snapshots, else the wall clock."""
-        return self.frozen_now or utcnow()
+        return self.frozen_now or datetime.now(UTC)
 
     @property
     def anchor(self) -> datetime | None:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING
 
 from crmcli.entities import refs
 from crmcli.entities.customer import customer_records
@@ -19,6 +18,9 @@ from crmcli.kernel.dates import parse_iso
 from crmcli.query.listing import list_records
 from crmcli.services import reminders
 from crmcli.views import timeline as timelines
+
+if TYPE_CHECKING:
+    from crmcli.store.session import Session
 
 #: Reminders shown per inbox group (the header says when there are more).
 INBOX_LIMIT = 200
@@ -51,14 +53,7 @@ def load_inbox(session: Session, now: datetime | None) -> Inbox:
     groups: dict[str, list[InboxItem]] = {}
     capped: dict[str, bool] = {}
     for window in reminders.WINDOWS:
-        rows = list_records(
-            session,
-            "reminder",
-            (),
-            sort="due",
-            limit=INBOX_LIMIT,
-            extra=reminders.window_clauses(window, now),
-        )
+        rows = reminders.in_window(session, window, sort="due", limit=INBOX_LIMIT, now=now)
         groups[window] = [
             InboxItem(
                 id=r["id"],
@@ -93,13 +88,8 @@ def load_customer(
     person = refs.customer(session, str(customer_id), deleted=None)
     customer = customer_records(session, [person])[0]
     deals = list_records(session, "deal", f"customer:{person.id}", sort="-updated", limit=200)
-    open_reminders = list_records(
-        session,
-        "reminder",
-        f"customer:{person.id}",
-        sort="due",
-        limit=100,
-        extra=reminders.window_clauses("open", now),
+    open_reminders = reminders.in_window(
+        session, "open", f"customer:{person.id}", sort="due", limit=100, now=now
     )
     history = timelines.timeline(session, str(person.id), limit=300)
     deal = None

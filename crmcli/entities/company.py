@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlmodel import Session, col
 
@@ -14,11 +15,12 @@ from crmcli.kernel.dates import iso
 from crmcli.store import attributes
 from crmcli.store.models import (
     Company,
+    id_of,
 )
 
 
 def company_records(session: Session, rows: Sequence[Company]) -> list[dict]:
-    ids = [r.id for r in rows]
+    ids = [id_of(r) for r in rows]
     tags = attributes.load_tags(session, "company", ids)
     fields = attributes.load_fields(session, "company", ids)
     return [
@@ -28,8 +30,8 @@ def company_records(session: Session, rows: Sequence[Company]) -> list[dict]:
             "domain": r.domain,
             "industry": r.industry,
             "owner": r.owner,
-            "tags": tags.get(r.id, []),
-            "fields": fields.get(r.id, {}),
+            "tags": tags.get(id_of(r), []),
+            "fields": fields.get(id_of(r), {}),
             "notes": r.notes,
             "created_at": iso(r.created_at),
             "updated_at": iso(r.updated_at),
@@ -39,11 +41,11 @@ def company_records(session: Session, rows: Sequence[Company]) -> list[dict]:
     ]
 
 
-def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, object]:
+def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, Any]:
     """The checked columns of the keys `data` gives: an import line or `crm company add`."""
     if new:
         readers.require(data, "name", "company")
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     if "name" in data:
         values["name"] = validate.name(readers.text(data["name"], "name"))
     if "domain" in data:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -19,6 +19,7 @@ from crmcli.store.models import (
     Customer,
     CustomerEmail,
     CustomerPhone,
+    id_of,
 )
 
 if TYPE_CHECKING:
@@ -47,7 +48,7 @@ def customer_phone(term: Term, _ctx: filters.Context) -> filters.Clause:
 
 
 def customer_records(session: Session, rows: Sequence[Customer]) -> list[dict]:
-    ids = [r.id for r in rows]
+    ids = [id_of(r) for r in rows]
     emails = attributes.load_emails(session, ids)
     phones = attributes.load_phones(session, ids)
     tags = attributes.load_tags(session, "customer", ids)
@@ -55,8 +56,8 @@ def customer_records(session: Session, rows: Sequence[Customer]) -> list[dict]:
     companies = records.company_names(session, {r.company_id for r in rows})
     result = []
     for r in rows:
-        mails = emails.get(r.id, [])
-        numbers = phones.get(r.id, [])
+        mails = emails.get(id_of(r), [])
+        numbers = phones.get(id_of(r), [])
         result.append(
             {
                 "id": r.id,
@@ -69,8 +70,8 @@ def customer_records(session: Session, rows: Sequence[Customer]) -> list[dict]:
                 "company": companies.get(r.company_id),
                 "title": r.title,
                 "owner": r.owner,
-                "tags": tags.get(r.id, []),
-                "fields": fields.get(r.id, {}),
+                "tags": tags.get(id_of(r), []),
+                "fields": fields.get(id_of(r), {}),
                 "notes": r.notes,
                 "created_at": iso(r.created_at),
                 "updated_at": iso(r.updated_at),
@@ -80,14 +81,14 @@ def customer_records(session: Session, rows: Sequence[Customer]) -> list[dict]:
     return result
 
 
-def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, object]:
+def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, Any]:
     """The checked columns of the keys `data` gives: an import line or `crm customer add`.
 
     Emails, phones, tags, custom fields and the company link are many-valued or linked and
     are read apart (`readers.primary_first`, `readers.optional_tags`, ...)."""
     if new:
         readers.require(data, "name", "customer")
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     if "name" in data:
         values["name"] = validate.name(readers.text(data["name"], "name"))
     values.update(readers.given_text(data, ("title", "owner", "notes")))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -22,6 +23,7 @@ from crmcli.store.models import (
     Deal,
     Pipeline,
     Stage,
+    id_of,
 )
 
 if TYPE_CHECKING:
@@ -62,7 +64,7 @@ def deal_status(term: Term, _ctx: filters.Context) -> filters.Clause:
 
 
 def deal_records(session: Session, rows: Sequence[Deal]) -> list[dict]:
-    ids = [r.id for r in rows]
+    ids = [id_of(r) for r in rows]
     tags = attributes.load_tags(session, "deal", ids)
     fields = attributes.load_fields(session, "deal", ids)
     customers = records.customer_names(session, {r.customer_id for r in rows})
@@ -94,8 +96,8 @@ def deal_records(session: Session, rows: Sequence[Deal]) -> list[dict]:
                 "close_date": r.close_date.isoformat() if r.close_date else None,
                 "lost_reason": r.lost_reason,
                 "owner": r.owner,
-                "tags": tags.get(r.id, []),
-                "fields": fields.get(r.id, {}),
+                "tags": tags.get(id_of(r), []),
+                "fields": fields.get(id_of(r), {}),
                 "created_at": iso(r.created_at),
                 "updated_at": iso(r.updated_at),
                 "stage_changed_at": iso(r.stage_changed_at),
@@ -106,14 +108,14 @@ def deal_records(session: Session, rows: Sequence[Deal]) -> list[dict]:
     return result
 
 
-def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, object]:
+def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, Any]:
     """The checked columns of the keys `data` gives: an import line or `crm deal add`.
 
     The customer, company, pipeline and stage are links, resolved by the path that writes;
     the value depends on the currency, so `value_minor` reads it."""
     if new:
         readers.require(data, "title", "deal")
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     if "title" in data:
         values["title"] = validate.name(readers.text(data["title"], "title"), "title")
     if "currency" in data:
@@ -131,7 +133,7 @@ def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, object]:
 
 def value_minor(value: object, currency: str) -> int:
     """A deal's value as given (a JSON number or typed text), in the currency's minor units."""
-    if value is None or isinstance(value, bool | list | dict):
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
         raise InvalidInput(f"field 'value' must be a number, not {readers.show_value(value)}")
     return money.to_minor(value, currency)
 

@@ -11,9 +11,10 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, func, select
 
 from crmcli.kernel import dates
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from crmcli.query.parser import Term
 
 Clause = sa.ColumnElement[bool]
+#: A column as the table models give it: `col(Customer.name)` is typed as a `Mapped`.
+Column = sa.ColumnElement[Any] | Mapped[Any]
 Builder = Callable[["Term", "Context"], Clause]
 
 EQUALITY = (":", "=", "!=")
@@ -34,11 +37,11 @@ ORDERING = (">", ">=", "<", "<=")
 class Context:
     session: Session
     entity: str
-    id_column: sa.ColumnElement
+    id_column: Column
     now: datetime | None
 
 
-def compare(column: sa.ColumnElement, op: str, value: object) -> Clause:
+def compare(column: Column, op: str, value: object) -> Clause:
     return {
         ":": column == value,
         "=": column == value,
@@ -55,7 +58,7 @@ def need(term: Term, allowed: tuple[str, ...], hint: str) -> None:
         raise InvalidInput(f"bad filter '{term.field}{term.op}{term.value}': {hint}")
 
 
-def text(column: sa.ColumnElement) -> Builder:
+def text(column: Column) -> Builder:
     """`name:ada` contains (case-insensitive), `name=Ada` is exact, `name!=Ada` is not."""
 
     def build(term: Term, _ctx: Context) -> Clause:
@@ -69,7 +72,7 @@ def text(column: sa.ColumnElement) -> Builder:
     return build
 
 
-def exact(column: sa.ColumnElement, *, lower: bool = True) -> Builder:
+def exact(column: Column, *, lower: bool = True) -> Builder:
     """Whole-value match (owner, channel): `owner:alice`, `owner!=bob`."""
 
     def build(term: Term, _ctx: Context) -> Clause:
@@ -80,7 +83,7 @@ def exact(column: sa.ColumnElement, *, lower: bool = True) -> Builder:
     return build
 
 
-def number(column: sa.ColumnElement) -> Builder:
+def number(column: Column) -> Builder:
     def build(term: Term, _ctx: Context) -> Clause:
         try:
             value = int(term.value)
@@ -93,7 +96,7 @@ def number(column: sa.ColumnElement) -> Builder:
     return build
 
 
-def moment(column: sa.ColumnElement) -> Builder:
+def moment(column: Column) -> Builder:
     """Datetimes: `created>-30d`, `due<today`; `due:today` means within that local day."""
 
     def build(term: Term, ctx: Context) -> Clause:
@@ -109,7 +112,7 @@ def moment(column: sa.ColumnElement) -> Builder:
     return build
 
 
-def day(column: sa.ColumnElement) -> Builder:
+def day(column: Column) -> Builder:
     """Calendar dates (a deal's close date): `close<eom`, `close:2026-12-31`."""
 
     def build(term: Term, ctx: Context) -> Clause:
@@ -125,7 +128,7 @@ def tag(term: Term, ctx: Context) -> Clause:
     return ctx.id_column.in_(tagged)
 
 
-def linked(column: sa.ColumnElement, model, name_column: sa.ColumnElement) -> Builder:
+def linked(column: Column, model, name_column: Column) -> Builder:
     """A link by id or by (part of) the linked record's name: `company:acme`, `customer:12`."""
 
     def build(term: Term, _ctx: Context) -> Clause:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlmodel import Session, col
 
@@ -41,11 +42,11 @@ def interaction_records(session: Session, rows: Sequence[Interaction]) -> list[d
     ]
 
 
-def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, object]:
+def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, Any]:
     """The checked columns of the keys `data` gives: an import line or `crm log`."""
     if new:
         readers.require(data, "channel", "interaction", f" ({', '.join(CHANNELS)})")
-    values: dict[str, object] = {}
+    values: dict[str, Any] = {}
     if "channel" in data:
         values["channel"] = validate.channel(readers.text(data["channel"], "channel"))
     if "direction" in data:

@@ -13,13 +13,14 @@ from crmcli.kernel.vocabulary import STAGE_KINDS
 from crmcli.store.models import (
     Pipeline,
     Stage,
+    id_of,
 )
 
 
 def pipeline_records(session: Session, rows: Sequence[Pipeline]) -> list[dict]:
-    ids = [r.id for r in rows]
+    ids = [id_of(r) for r in rows]
     stages = session.exec(
-        select(Stage).where(col(Stage.pipeline_id).in_(ids)).order_by(Stage.position)
+        select(Stage).where(col(Stage.pipeline_id).in_(ids)).order_by(col(Stage.position))
     ).all()
     by_pipeline: dict[int, list[dict]] = {i: [] for i in ids}
     for s in stages:
@@ -38,7 +39,7 @@ def pipeline_records(session: Session, rows: Sequence[Pipeline]) -> list[dict]:
             "id": r.id,
             "name": r.name,
             "is_default": r.is_default,
-            "stages": by_pipeline[r.id],
+            "stages": by_pipeline[id_of(r)],
             "created_at": iso(r.created_at),
         }
         for r in rows

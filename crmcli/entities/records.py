@@ -16,7 +16,7 @@ from crmcli.store.models import (
 )
 
 
-def _names(session: Session, model, column, ids: set[int | None]) -> dict[int, str]:
+def _names(session: Session, model, column, ids: set[int | None]) -> dict[int | None, str]:
     wanted = [i for i in ids if i is not None]
     if not wanted:
         return {}
@@ -24,15 +24,15 @@ def _names(session: Session, model, column, ids: set[int | None]) -> dict[int, s
     return dict(rows.all())
 
 
-def company_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+def company_names(session: Session, ids: set[int | None]) -> dict[int | None, str]:
     return _names(session, Company, Company.name, ids)
 
 
-def customer_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+def customer_names(session: Session, ids: set[int | None]) -> dict[int | None, str]:
     return _names(session, Customer, Customer.name, ids)
 
 
-def deal_titles(session: Session, ids: set[int | None]) -> dict[int, str]:
+def deal_titles(session: Session, ids: set[int | None]) -> dict[int | None, str]:
     return _names(session, Deal, Deal.title, ids)
 
 

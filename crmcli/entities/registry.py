@@ -108,11 +108,17 @@ def get(name: str) -> RecordType:
 
 
 def listable(name: str) -> RecordType:
-    """A type `list` and filters work on (an internal error for one they do not)."""
-    record_type = get(name)
-    if record_type.listing is None:
+    """A type `list` and filters work on (an error for one they do not)."""
+    listing_of(name)
+    return get(name)
+
+
+def listing_of(name: str) -> Listing:
+    """What `list`, filters and `--sort` know of the type called `name`."""
+    listing = get(name).listing
+    if listing is None:
         raise InvalidInput(f"{name} records cannot be listed with filters")
-    return record_type
+    return listing
 
 
 def searchable() -> tuple[RecordType, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
@@ -57,11 +57,11 @@ def reminder_records(session: Session, rows: Sequence[Reminder]) -> list[dict]:
     ]
 
 
-def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, object]:
+def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, Any]:
     """The checked columns of the keys `data` gives: an import line or `crm remind add`."""
     if new:
         readers.require(data, "due_at", "reminder")
-    values: dict[str, object] = dict(readers.given_text(data, ("text", "by")))
+    values: dict[str, Any] = dict(readers.given_text(data, ("text", "by")))
     if "snooze_count" in data:
         values["snooze_count"] = validate.non_negative_int(
             readers.whole(data["snooze_count"], "snooze_count"), "snooze count"

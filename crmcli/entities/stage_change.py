@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlmodel import Session
 
@@ -15,9 +16,9 @@ from crmcli.store.models import (
 
 
 def stage_change_records(session: Session, rows: Sequence[StageChange]) -> list[dict]:
-    stages = records.stages_by_id(
-        session, {r.to_stage_id for r in rows} | {r.from_stage_id for r in rows}
-    )
+    stage_ids: set[int | None] = {r.to_stage_id for r in rows}
+    stage_ids |= {r.from_stage_id for r in rows}
+    stages = records.stages_by_id(session, stage_ids)
     titles = records.deal_titles(session, {r.deal_id for r in rows})
     return [
         {
@@ -35,10 +36,10 @@ def stage_change_records(session: Session, rows: Sequence[StageChange]) -> list[
     ]
 
 
-def read(data: Mapping[str, object]) -> dict[str, object]:
+def read(data: Mapping[str, object]) -> dict[str, Any]:
     """The checked columns of the keys `data` gives, besides the deal and the two stages
     (links the importing path resolves)."""
-    values: dict[str, object] = dict(readers.given_text(data, ("by",)))
+    values: dict[str, Any] = dict(readers.given_text(data, ("by",)))
     values.update(readers.given_times(data, ("at",)))
     return values
 

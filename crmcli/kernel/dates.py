@@ -266,7 +266,7 @@ def iso(dt: datetime | None) -> str | None:
     return utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds")
 
 
-def parse_iso(text: str) -> datetime:
+def parse_iso(text: object) -> datetime:
     """Strict ISO 8601 for import: a date or date-time, naive meaning UTC, else InvalidInput."""
     if not isinstance(text, str):
         raise InvalidInput(f"cannot read ISO date {text!r}: expected text like 2026-12-01T14:00Z")

@@ -22,7 +22,7 @@ from crmcli.store import attributes
 
 
 def field_names(entity: str) -> list[str]:
-    return sorted(registry.listable(entity).listing.filters)
+    return sorted(registry.listing_of(entity).filters)
 
 
 def where_clauses(
@@ -32,7 +32,7 @@ def where_clauses(
     if not isinstance(flt, Filter):
         flt = parse_filter(flt)
     record_type = registry.listable(entity)
-    spec = record_type.listing
+    spec = registry.listing_of(entity)
     ctx = Context(session, entity, col(record_type.model.id), now)
     clauses: list[Clause] = []
     for term in flt.terms:
@@ -61,7 +61,7 @@ def text_match(session: Session, entity: str, words: list[str]) -> Clause:
         if subquery is None:
             return sa.true()
         return col(record_type.model.id).in_(subquery)
-    title = record_type.listing.title
+    title = registry.listing_of(entity).title
     return sa.and_(*(func.lower(title).contains(w.lower(), autoescape=True) for w in words))
 
 
@@ -96,7 +96,7 @@ def order_by(entity: str, sort: str | None, *, use_index: bool = True) -> list[s
     (see `driven_by_text`); the id tie-breaker is the rowid and stays as it is.
     """
     record_type = registry.listable(entity)
-    spec = record_type.listing
+    spec = registry.listing_of(entity)
     keys = [k.strip() for k in sort.split(",")] if sort else list(spec.default_sort)
     columns = []
     for key in keys:

@@ -56,6 +56,7 @@ def index_many(session: Session, rows: Sequence[tuple[str, int, str | None, str]
     if not rows or not available(session):
         return
     driver = session.connection().connection.driver_connection
+    assert driver is not None, "a checked-out connection has its driver connection"
     code = codes()
     driver.executemany(
         "INSERT INTO search_index(rowid, title, body) VALUES (?, ?, ?)",
@@ -111,7 +112,7 @@ def has_few_hits(session: Session, entity: str, words: Sequence[str]) -> bool:
     return found <= FEW_HITS
 
 
-def matching_ids(entity: str, words: Sequence[str]) -> sa.ColumnElement | None:
+def matching_ids(entity: str, words: Sequence[str]) -> sa.TextClause | None:
     """A subquery of ids of `entity` whose text matches every word (None: nothing to match)."""
     expression = match_expression(words)
     if expression is None:

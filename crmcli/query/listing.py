@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from crmcli.entities import registry
 from crmcli.query import compiler as query
@@ -28,10 +30,13 @@ def select_rows(
     model = registry.listable(entity).model
     if not isinstance(flt, Filter):
         flt = parse_filter(flt)
-    statement = select(model).where(*query.where_clauses(session, entity, flt, now), *extra)
+    statement: SelectOfScalar[Any] = select(model).where(
+        *query.where_clauses(session, entity, flt, now), *extra
+    )
     from_hits = query.driven_by_text(session, entity, flt)
     if deleted is not None and hasattr(model, "deleted_at"):
-        gone = col(model.deleted_at)
+        # The ORM attribute stands for its column wherever a column expression goes.
+        gone = cast(sa.ColumnElement[Any], col(model.deleted_at))
         if from_hits:
             gone = query.unindexed(gone)
         statement = statement.where(gone.is_not(None) if deleted else gone.is_(None))

@@ -60,7 +60,7 @@ def labelled(result: dict) -> dict:
 
 
 def _knows(session: Session, entity: str, field: str) -> bool:
-    spec = registry.listable(entity).listing
+    spec = registry.listing_of(entity)
     return field in spec.filters or (
         spec.has_fields and attributes.field_key_exists(session, entity, field)
     )

@@ -13,7 +13,7 @@ from crmcli.kernel import config, validate
 from crmcli.kernel.errors import InvalidInput
 from crmcli.query import fulltext
 from crmcli.store import attributes
-from crmcli.store.models import Company, Customer, utcnow
+from crmcli.store.models import Company, Customer, id_of, utcnow
 
 
 @dataclass
@@ -29,11 +29,12 @@ class CompanyChanges:
 
 
 def reindex(session: Session, company: Company) -> None:
-    tags = attributes.load_tags(session, "company", [company.id]).get(company.id, [])
+    company_id = id_of(company)
+    tags = attributes.load_tags(session, "company", [company_id]).get(company_id, [])
     fulltext.index(
         session,
         "company",
-        company.id,
+        company_id,
         company.name,
         [company.domain, company.industry, company.notes, *tags],
     )
@@ -57,8 +58,8 @@ def add(
     clean_tags = validate.tags(tags)
     session.add(company)
     session.flush()
-    attributes.set_tags(session, "company", company.id, clean_tags)
-    attributes.set_fields(session, "company", company.id, fields or {}, replace=False)
+    attributes.set_tags(session, "company", id_of(company), clean_tags)
+    attributes.set_fields(session, "company", id_of(company), fields or {}, replace=False)
     reindex(session, company)
     return company
 
@@ -77,11 +78,11 @@ def edit(session: Session, ref: str, changes: CompanyChanges) -> Company:
     attributes.update_tags(
         session,
         "company",
-        company.id,
+        id_of(company),
         validate.tags(changes.add_tags),
         validate.tags(changes.remove_tags),
     )
-    attributes.set_fields(session, "company", company.id, changes.fields, replace=False)
+    attributes.set_fields(session, "company", id_of(company), changes.fields, replace=False)
     company.updated_at = utcnow()
     session.add(company)
     session.flush()

@@ -13,7 +13,7 @@ from crmcli.kernel import config, validate
 from crmcli.kernel.errors import InvalidInput
 from crmcli.query import fulltext
 from crmcli.store import attributes
-from crmcli.store.models import Company, Customer, utcnow
+from crmcli.store.models import Company, Customer, id_of, utcnow
 
 
 @dataclass
@@ -42,14 +42,15 @@ def _company_id(session: Session, ref: str | None) -> int | None:
 
 
 def reindex(session: Session, customer: Customer) -> None:
-    emails = attributes.load_emails(session, [customer.id]).get(customer.id, [])
-    phones = attributes.load_phones(session, [customer.id]).get(customer.id, [])
-    tags = attributes.load_tags(session, "customer", [customer.id]).get(customer.id, [])
+    customer_id = id_of(customer)
+    emails = attributes.load_emails(session, [customer_id]).get(customer_id, [])
+    phones = attributes.load_phones(session, [customer_id]).get(customer_id, [])
+    tags = attributes.load_tags(session, "customer", [customer_id]).get(customer_id, [])
     company = session.get(Company, customer.company_id) if customer.company_id else None
     fulltext.index(
         session,
         "customer",
-        customer.id,
+        customer_id,
         customer.name,
         [
             *emails,
@@ -87,10 +88,11 @@ def add(
     clean_tags = validate.tags(tags)
     session.add(customer)
     session.flush()
-    attributes.set_emails(session, customer.id, clean_emails)
-    attributes.set_phones(session, customer.id, clean_phones)
-    attributes.set_tags(session, "customer", customer.id, clean_tags)
-    attributes.set_fields(session, "customer", customer.id, fields or {}, replace=False)
+    customer_id = id_of(customer)
+    attributes.set_emails(session, customer_id, clean_emails)
+    attributes.set_phones(session, customer_id, clean_phones)
+    attributes.set_tags(session, "customer", customer_id, clean_tags)
+    attributes.set_fields(session, "customer", customer_id, fields or {}, replace=False)
     session.flush()
     reindex(session, customer)
     return customer
@@ -98,6 +100,7 @@ def add(
 
 def edit(session: Session, ref: str, changes: CustomerChanges) -> Customer:
     customer = refs.customer(session, ref, deleted=None)
+    customer_id = id_of(customer)
     given = {
         "name": changes.name,
         "title": changes.title,
@@ -109,32 +112,32 @@ def edit(session: Session, ref: str, changes: CustomerChanges) -> Customer:
     if changes.company is not None:
         customer.company_id = _company_id(session, changes.company)
 
-    emails = attributes.load_emails(session, [customer.id]).get(customer.id, [])
+    emails = attributes.load_emails(session, [customer_id]).get(customer_id, [])
     removed = {validate.email(e) for e in changes.remove_emails}
     unknown = removed - set(emails)
     if unknown:
-        raise InvalidInput(f"customer {customer.id} has no email {sorted(unknown)[0]}")
+        raise InvalidInput(f"customer {customer_id} has no email {sorted(unknown)[0]}")
     emails = [e for e in emails if e not in removed]
     emails += [e for e in (validate.email(a) for a in changes.add_emails) if e not in emails]
     if changes.primary_email is not None:
         primary = validate.email(changes.primary_email)
         emails = [primary] + [e for e in emails if e != primary]
-    attributes.set_emails(session, customer.id, emails)
+    attributes.set_emails(session, customer_id, emails)
 
-    phones = attributes.load_phones(session, [customer.id]).get(customer.id, [])
+    phones = attributes.load_phones(session, [customer_id]).get(customer_id, [])
     dropped = {p.strip() for p in changes.remove_phones}
     phones = [p for p in phones if p not in dropped]
     phones += [p for p in (validate.phone(a) for a in changes.add_phones) if p not in phones]
-    attributes.set_phones(session, customer.id, phones)
+    attributes.set_phones(session, customer_id, phones)
 
     attributes.update_tags(
         session,
         "customer",
-        customer.id,
+        customer_id,
         validate.tags(changes.add_tags),
         validate.tags(changes.remove_tags),
     )
-    attributes.set_fields(session, "customer", customer.id, changes.fields, replace=False)
+    attributes.set_fields(session, "customer", customer_id, changes.fields, replace=False)
     customer.updated_at = utcnow()
     session.add(customer)
     session.flush()

@@ -9,10 +9,10 @@ from sqlmodel import Session
 
 from crmcli.entities import refs
 from crmcli.kernel import config, validate
-from crmcli.kernel.errors import InvalidInput
+from crmcli.kernel.errors import InvalidInput, NotFound
 from crmcli.query import fulltext
 from crmcli.services import reminders
-from crmcli.store.models import Interaction, Reminder, utcnow
+from crmcli.store.models import Interaction, Reminder, id_of, utcnow
 
 
 @dataclass
@@ -41,7 +41,7 @@ def log(
             f"deal {chosen_deal.id} belongs to another customer (id {chosen_deal.customer_id})"
         )
     interaction = Interaction(
-        customer_id=person.id,
+        customer_id=id_of(person),
         deal_id=chosen_deal.id if chosen_deal else None,
         channel=validate.channel(channel),
         direction=validate.direction(direction),
@@ -52,7 +52,9 @@ def log(
     )
     session.add(interaction)
     session.flush()
-    fulltext.index(session, "interaction", interaction.id, interaction.summary, [interaction.body])
+    fulltext.index(
+        session, "interaction", id_of(interaction), interaction.summary, [interaction.body]
+    )
     reminder = None
     if remind_at is not None:
         text = remind_text or f"Follow up: {interaction.summary or interaction.channel}"
@@ -60,3 +62,11 @@ def log(
             session, remind_at, text, customer_id=person.id, deal_id=interaction.deal_id
         )
     return Logged(interaction, reminder)
+
+
+def get(session: Session, interaction_id: int) -> Interaction:
+    """One interaction by id (interactions have no other REF); NotFound if there is none."""
+    interaction = session.get(Interaction, interaction_id)
+    if interaction is None:
+        raise NotFound(f"no interaction with id {interaction_id}")
+    return interaction

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from crmcli.kernel import validate
 from crmcli.kernel.errors import Conflict, InvalidInput
-from crmcli.store.models import Pipeline, Stage
+from crmcli.store.models import Pipeline, Stage, id_of
 
 
 def parse_stage_spec(text: str) -> tuple[str, int, str, int | None]:
@@ -60,7 +60,7 @@ def add(
     for position, (stage_name, probability, kind, rotting) in enumerate(stages, 1):
         session.add(
             Stage(
-                pipeline_id=pipeline.id,
+                pipeline_id=id_of(pipeline),
                 name=stage_name,
                 position=position,
                 probability=probability,
@@ -72,7 +72,14 @@ def add(
     return pipeline
 
 
+def all_pipelines(session: Session) -> list[Pipeline]:
+    """Every pipeline in the order they were added (by id): `crm pipeline list`."""
+    return list(session.exec(select(Pipeline).order_by(col(Pipeline.id))))
+
+
 def stages(session: Session, pipeline_id: int) -> list[Stage]:
     return list(
-        session.exec(select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position))
+        session.exec(
+            select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(col(Stage.position))
+        )
     )

@@ -12,7 +12,8 @@ from crmcli.entities import refs
 from crmcli.kernel import config, dates, validate
 from crmcli.kernel.errors import InvalidInput
 from crmcli.query import fulltext
-from crmcli.store.models import Reminder, utcnow
+from crmcli.query.listing import list_records
+from crmcli.store.models import Reminder, id_of, utcnow
 
 #: The groups of `remind list` and the inbox, in display order.
 WINDOWS = ("overdue", "today", "upcoming")
@@ -35,7 +36,7 @@ def create(
     )
     session.add(reminder)
     session.flush()
-    fulltext.index(session, "reminder", reminder.id, reminder.text, [])
+    fulltext.index(session, "reminder", id_of(reminder), reminder.text, [])
     return reminder
 
 
@@ -50,13 +51,16 @@ def add(
     """A reminder about a customer, a deal, or both (a deal brings its customer)."""
     chosen_deal = refs.deal(session, deal) if deal else None
     person = refs.customer(session, customer) if customer else None
-    if person is None and chosen_deal is None:
-        raise InvalidInput("a reminder needs a customer REF or --deal REF")
     if person is not None and chosen_deal is not None and chosen_deal.customer_id != person.id:
         raise InvalidInput(
             f"deal {chosen_deal.id} belongs to another customer (id {chosen_deal.customer_id})"
         )
-    customer_id = person.id if person else chosen_deal.customer_id
+    if person is not None:
+        customer_id = person.id
+    elif chosen_deal is not None:
+        customer_id = chosen_deal.customer_id
+    else:
+        raise InvalidInput("a reminder needs a customer REF or --deal REF")
     return create(
         session,
         due_at,
@@ -94,6 +98,31 @@ def window_clauses(window: str, now: datetime | None = None) -> list[sa.ColumnEl
         case "all":
             return []
     raise InvalidInput(f"unknown reminder group '{window}'")
+
+
+def in_window(
+    session: Session,
+    window: str,
+    terms: Sequence[str] | str = (),
+    *,
+    sort: str | None = None,
+    limit: int | None = None,
+    now: datetime | None = None,
+) -> list[dict]:
+    """The reminders of one group (see `window_clauses`) matching filter terms, as records.
+
+    What `crm remind list`, `crm inbox` and the TUI's inbox and customer screens show; the
+    group's SQL stays here, so the faces never hold a clause.
+    """
+    return list_records(
+        session,
+        "reminder",
+        terms,
+        sort=sort,
+        limit=limit,
+        extra=window_clauses(window, now),
+        now=now,
+    )
 
 
 def window_of(reminder: Reminder, now: datetime | None = None) -> str:

@@ -25,7 +25,7 @@ def load_tags(session: Session, entity: str, ids: Sequence[int]) -> dict[int, li
     rows = session.exec(
         select(Tag.entity_id, Tag.name)
         .where(Tag.entity == entity, col(Tag.entity_id).in_(ids))
-        .order_by(Tag.entity_id, Tag.name)
+        .order_by(col(Tag.entity_id), col(Tag.name))
     )
     for entity_id, tag_name in rows:
         found[entity_id].append(tag_name)
@@ -39,7 +39,7 @@ def load_fields(session: Session, entity: str, ids: Sequence[int]) -> dict[int, 
     rows = session.exec(
         select(FieldValue.entity_id, FieldValue.key, FieldValue.value)
         .where(FieldValue.entity == entity, col(FieldValue.entity_id).in_(ids))
-        .order_by(FieldValue.entity_id, FieldValue.key)
+        .order_by(col(FieldValue.entity_id), col(FieldValue.key))
     )
     for entity_id, key, value in rows:
         found[entity_id][key] = json.loads(value)
@@ -47,7 +47,7 @@ def load_fields(session: Session, entity: str, ids: Sequence[int]) -> dict[int, 
 
 
 def set_tags(session: Session, entity: str, entity_id: int, names: Iterable[str]) -> None:
-    session.exec(sa.delete(Tag).where(Tag.entity == entity, Tag.entity_id == entity_id))
+    session.exec(sa.delete(Tag).where(col(Tag.entity) == entity, col(Tag.entity_id) == entity_id))
     for tag_name in dict.fromkeys(names):
         session.add(Tag(entity=entity, entity_id=entity_id, name=tag_name))
 
@@ -68,16 +68,16 @@ def set_fields(
     if replace:
         session.exec(
             sa.delete(FieldValue).where(
-                FieldValue.entity == entity, FieldValue.entity_id == entity_id
+                col(FieldValue.entity) == entity, col(FieldValue.entity_id) == entity_id
             )
         )
     for key, value in values.items():
         if not replace:
             session.exec(
                 sa.delete(FieldValue).where(
-                    FieldValue.entity == entity,
-                    FieldValue.entity_id == entity_id,
-                    FieldValue.key == key,
+                    col(FieldValue.entity) == entity,
+                    col(FieldValue.entity_id) == entity_id,
+                    col(FieldValue.key) == key,
                 )
             )
         if value is None:
@@ -103,9 +103,9 @@ def load_emails(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
         select(CustomerEmail.customer_id, CustomerEmail.email)
         .where(col(CustomerEmail.customer_id).in_(ids))
         .order_by(
-            CustomerEmail.customer_id,
+            col(CustomerEmail.customer_id),
             col(CustomerEmail.is_primary).desc(),
-            CustomerEmail.position,
+            col(CustomerEmail.position),
         )
     )
     for customer_id, address in rows:
@@ -121,9 +121,9 @@ def load_phones(session: Session, ids: Sequence[int]) -> dict[int, list[str]]:
         select(CustomerPhone.customer_id, CustomerPhone.phone)
         .where(col(CustomerPhone.customer_id).in_(ids))
         .order_by(
-            CustomerPhone.customer_id,
+            col(CustomerPhone.customer_id),
             col(CustomerPhone.is_primary).desc(),
-            CustomerPhone.position,
+            col(CustomerPhone.position),
         )
     )
     for customer_id, number in rows:
@@ -142,7 +142,7 @@ def set_emails(session: Session, customer_id: int, emails: Sequence[str]) -> Non
         ).first()
         if taken:
             raise Conflict(f"email {taken[0]} already belongs to customer {taken[1]}")
-    session.exec(sa.delete(CustomerEmail).where(CustomerEmail.customer_id == customer_id))
+    session.exec(sa.delete(CustomerEmail).where(col(CustomerEmail.customer_id) == customer_id))
     session.flush()
     for position, address in enumerate(emails):
         session.add(
@@ -153,7 +153,7 @@ def set_emails(session: Session, customer_id: int, emails: Sequence[str]) -> Non
 
 
 def set_phones(session: Session, customer_id: int, phones: Sequence[str]) -> None:
-    session.exec(sa.delete(CustomerPhone).where(CustomerPhone.customer_id == customer_id))
+    session.exec(sa.delete(CustomerPhone).where(col(CustomerPhone.customer_id) == customer_id))
     for position, number in enumerate(dict.fromkeys(phones)):
         session.add(
             CustomerPhone(

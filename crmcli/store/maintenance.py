@@ -60,6 +60,8 @@ def backup(store: Store, target: str, *, force: bool = False) -> Path:
     if not destination.parent.is_dir():
         raise InvalidInput(f"no such folder: {destination.parent}")
     source_path = sa.engine.make_url(database_url(store.location)).database
+    if not source_path:
+        raise InvalidInput("an in-memory database has no file to back up")
     partial = destination.with_name(destination.name + ".partial")
     with sqlite3.connect(source_path) as source, sqlite3.connect(partial) as copy:
         source.backup(copy)

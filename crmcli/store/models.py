@@ -9,10 +9,11 @@ record can carry them and filters on them use one index each.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Protocol
 
 import sqlalchemy as sa
-from pydantic import ConfigDict
 from sqlmodel import Field, SQLModel
+from sqlmodel.main import SQLModelConfig
 
 from crmcli.kernel.vocabulary import CHANNELS, DIRECTIONS, STAGE_KINDS  # noqa: F401 (re-exported)
 
@@ -27,12 +28,28 @@ SQLModel.metadata.naming_convention = {
 
 #: Table models never validate on construction, so pydantic's schema is built only if
 #: something asks for it: this keeps ~40 ms off every command's start-up.
-_LAZY = ConfigDict(defer_build=True)
+_LAZY = SQLModelConfig(defer_build=True)
 
 
 def utcnow() -> datetime:
     """The current time, aware and in UTC: the only kind of datetime the store holds."""
     return datetime.now(UTC)
+
+
+class Stored(Protocol):
+    id: int | None
+
+
+def id_of(row: Stored) -> int:
+    """The id of a row that is in the database.
+
+    Models declare `id: int | None` because a new row has none until it is flushed; code
+    that works on a loaded or flushed row asks here and gets an int (or an error naming
+    the bug, never a silent NULL foreign key).
+    """
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: add and flush it first")
+    return row.id
 
 
 class UTCDateTime(sa.TypeDecorator):

@@ -14,7 +14,7 @@ up without a keypress.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
@@ -22,6 +22,8 @@ from sqlmodel import Session, col, func, select
 from crmcli.store.models import Customer, Deal, Interaction, Pipeline, Reminder, Stage, StageChange
 
 if TYPE_CHECKING:
+    from sqlalchemy.pool import PoolProxiedConnection
+
     from crmcli.store.db import Store
 
 __all__ = ["Watcher", "data_version"]
@@ -33,7 +35,7 @@ def data_version(session: Session) -> tuple:
     Portable (plain aggregates, one round trip); each part is served by an index or a
     table's row count. Snoozes change `sum(snooze_count)`, `done` the open count.
     """
-    parts = [
+    parts: list[sa.Select[Any]] = [
         select(func.count()).select_from(Deal),
         select(func.max(Deal.updated_at)),
         select(func.max(StageChange.id)),
@@ -48,7 +50,7 @@ def data_version(session: Session) -> tuple:
         select(func.count()).select_from(Pipeline),
     ]
     statement = sa.select(*(part.scalar_subquery() for part in parts))
-    return tuple(session.exec(statement).one())
+    return tuple(session.connection().execute(statement).one())
 
 
 class Watcher:
@@ -57,7 +59,7 @@ class Watcher:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._lock = threading.Lock()
-        self._raw = None
+        self._raw: PoolProxiedConnection | None = None
         if store.is_sqlite:
             # A pooled DB-API connection kept for the watcher's lifetime (SQLAlchemy opens
             # file databases with check_same_thread=False, so worker threads may share it).
@@ -70,7 +72,9 @@ class Watcher:
                 cursor = self._raw.cursor()
                 try:
                     cursor.execute("PRAGMA data_version")
-                    return cursor.fetchone()[0]
+                    row = cursor.fetchone()
+                    assert row is not None, "PRAGMA data_version always returns one row"
+                    return row[0]
                 finally:
                     cursor.close()
             with self._store.read() as session:

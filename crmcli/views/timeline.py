@@ -11,6 +11,21 @@ from crmcli.entities.stage_change import stage_change_records
 from crmcli.store.models import Deal, Interaction, Reminder, StageChange
 
 
+def deal_history(session: Session, deal: Deal) -> list[dict]:
+    """One deal's stage changes as records, oldest first.
+
+    The one order of `crm deal show` and `crm deal history`: by time, then by id, so two
+    changes written in the same instant (an import, a fast script) keep the order they were
+    made in instead of whatever the database returns.
+    """
+    rows = session.exec(
+        select(StageChange)
+        .where(StageChange.deal_id == deal.id)
+        .order_by(col(StageChange.at), col(StageChange.id))
+    ).all()
+    return stage_change_records(session, rows)
+
+
 def timeline(session: Session, ref: str, *, limit: int | None = None) -> list[dict]:
     """Newest first. Each entry: type, id, at, text, deal_id, and the full `record`."""
     person = refs.customer(session, ref, deleted=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from datetime import UTC, date, datetime
 
 import pytest
@@ -261,6 +262,30 @@ def test_every_stage_change_is_in_history(deal):
     assert ats == sorted(ats)
     assert all(a.utcoffset() is not None for a in ats)
     assert [c[:2] for c in changes(1)] == [(h["from_stage"], h["to_stage"]) for h in history]
+
+
+def test_show_and_history_list_stage_changes_in_one_order_even_at_the_same_instant(
+    deal, isolated_env, monkeypatch
+):
+    """Oldest first, and changes written in the same instant in the order they were made."""
+    from crmcli.commands import context
+
+    for stage in ("qualified", "proposal", "negotiation"):
+        deal("deal", "move", "1", stage)
+    connection = sqlite3.connect(isolated_env)
+    connection.execute("UPDATE stage_change SET at = '2030-01-01 09:00:00.000000'")
+    connection.commit()
+    connection.close()
+    history = deal.json("deal", "history", "1")
+    expected = [(None, "Lead"), ("Lead", "Qualified"), ("Qualified", "Proposal")]
+    expected.append(("Proposal", "Negotiation"))
+    assert [(h["from_stage"], h["to_stage"]) for h in history] == expected
+    assert [h["id"] for h in history] == sorted(h["id"] for h in history)
+
+    monkeypatch.setattr(context, "is_terminal", lambda stream=None: True)
+    shown = deal("deal", "show", "1").stdout.split("Stage history", 1)[1]
+    rows = [line.split() for line in shown.splitlines() if line.strip()[:1].isdigit()]
+    assert [int(row[0]) for row in rows] == [h["id"] for h in history]
 
 
 def test_moving_to_current_stage_records_nothing(deal):

@@ -5,15 +5,42 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from weakref import WeakKeyDictionary
+
+from textual.notifications import Notification, Notifications
 
 from crmcli.tui.app import CrmApp
 from tests.tui.conftest import FIXED_NOW
+
+#: Every notification message each test app raised, in order (see `record_notifications`).
+_NOTIFIED: WeakKeyDictionary[CrmApp, list[str]] = WeakKeyDictionary()
 
 
 def make_app(store, **options) -> CrmApp:
     options.setdefault("now", FIXED_NOW)
     options.setdefault("watch_interval", None)
-    return CrmApp(store, **options)
+    return record_notifications(CrmApp(store, **options))
+
+
+def record_notifications(app: CrmApp) -> CrmApp:
+    """Keep each notification's message from the moment the app raises it.
+
+    Textual forgets a notification once its timeout has passed in wall-clock time (3 s for
+    the inbox's, 6 s otherwise): `app._notifications` drops it. On a loaded machine a key
+    press and the settling after it can take longer than that, and a test that read
+    `app._notifications` then missed a notification the app did show. Tests ask what the
+    app said, not whether the toast is still up, so they read this record instead.
+    """
+    notified: list[str] = []
+    _NOTIFIED[app] = notified
+    keep = app._notifications.add
+
+    def add(notification: Notification) -> Notifications:
+        notified.append(notification.message)  # as shown: after the app's own clean-up
+        return keep(notification)
+
+    app._notifications.add = add  # type: ignore[method-assign]
+    return app
 
 
 async def settle(pilot, *, timeout: float = 10.0) -> None:
@@ -43,7 +70,8 @@ async def wait_for(pilot, condition: Callable[[], bool], *, timeout: float = 5.0
 
 
 def notifications(app: CrmApp) -> list[str]:
-    return [n.message for n in app._notifications]
+    """Every message the app has notified, expired ones included (see `record_notifications`)."""
+    return list(_NOTIFIED[app])
 
 
 async def fill(pilot, **values: str) -> None:

@@ -16,7 +16,7 @@ from crmcli.tui.screens.board import BoardScreen
 from crmcli.tui.screens.customer import CustomerScreen
 from crmcli.tui.screens.inbox import InboxScreen
 from tests.conftest import crm_executable
-from tests.tui.helpers import make_app, settle, wait_for
+from tests.tui.helpers import make_app, notifications, settle, wait_for
 
 
 async def test_b_and_i_switch_between_board_and_inbox(demo_store) -> None:
@@ -158,13 +158,13 @@ async def test_a_broken_keymap_is_a_warning_not_a_crash(demo_store, tmp_path) ->
     app = make_app(demo_store, keymap_path=path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert any("board.won" in n.message for n in app._notifications)
+        assert any("board.won" in m for m in notifications(app))
         assert isinstance(app.screen, BoardScreen)
     path.write_text(json.dumps({"board.wonn": "W"}))
     app = make_app(demo_store, keymap_path=path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert any("unknown binding id(s) board.wonn" in n.message for n in app._notifications)
+        assert any("unknown binding id(s) board.wonn" in m for m in notifications(app))
 
 
 async def test_a_deal_added_and_moved_with_the_cli_shows_on_the_open_board(

@@ -22,9 +22,9 @@ from textual.widgets.option_list import Option
 
 from crmcli.kernel.dates import parse_date, parse_when
 from crmcli.kernel.errors import InvalidInput
+from crmcli.kernel.vocabulary import CHANNELS, DIRECTIONS
 from crmcli.present.dates import format_local, format_when
 from crmcli.present.text import visible
-from crmcli.store.models import CHANNELS, DIRECTIONS
 from crmcli.views.board import PipelineInfo, StageInfo
 
 
