@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
 
 from crmcli.kernel.errors import Ambiguous, InvalidInput, NotFound
+from crmcli.kernel.validate import MAX_INTEGER
 from crmcli.store.models import Company, Customer, CustomerEmail, Deal, Pipeline, Reminder, Stage
 
 Model = TypeVar("Model", bound=SQLModel)
@@ -22,7 +23,8 @@ _CANDIDATES_SHOWN = 10
 def parse_id(text: str) -> int | None:
     """`12` or `#12` -> 12; anything else -> None."""
     cleaned = text.strip().removeprefix("#")
-    return int(cleaned) if cleaned.isdigit() else None
+    # ASCII only: `²` passes isdigit() but int() refuses it; such a REF is a name.
+    return int(cleaned) if cleaned.isascii() and cleaned.isdigit() else None
 
 
 def _by_name(
@@ -75,7 +77,8 @@ def _label(record: SQLModel) -> str:
 def _by_id(
     session: Session, model: type[Model], record_id: int, what: str, *, deleted: bool | None = None
 ) -> Model:
-    record = session.get(model, record_id)
+    # An id SQLite cannot store (2**63 or more) names no record; binding it would overflow.
+    record = session.get(model, record_id) if record_id <= MAX_INTEGER else None
     if record is None:
         raise NotFound(f"no {what} with id {record_id}")
     return _check_deleted(record, what, deleted)

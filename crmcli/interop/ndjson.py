@@ -62,6 +62,9 @@ _DECODER = json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant
 
 def parse_line(line: str) -> dict:
     """One import line as a dict with a known `type`; numbers with a fraction are Decimals."""
+    if not line.isascii() and not _is_unicode(line):
+        # Bytes that are not UTF-8, read with surrogateescape (`crm import` opens files so).
+        raise InvalidInput("the line is not valid UTF-8 text")
     try:
         data = _DECODER.decode(line)
     except json.JSONDecodeError as exc:
@@ -78,7 +81,34 @@ def parse_line(line: str) -> dict:
     unknown = [key for key in data if key not in KNOWN_KEYS[kind]]
     if unknown:
         raise InvalidInput(f"unknown field '{unknown[0]}' for {kind}")
+    if "\\u" in line:
+        # Only an escape can make a lone surrogate (`"\\ud800"`), which no database stores.
+        _check_unicode(data)
     return data
+
+
+def _is_unicode(text: str) -> bool:
+    """Whether `text` has no lone surrogate, so it can be written as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_unicode(value: object, key: str | None = None) -> None:
+    """Refuse a lone surrogate anywhere in a decoded line, naming its field."""
+    if isinstance(value, str):
+        if not _is_unicode(value):
+            where = f"field '{key}'" if key else "a field name"
+            raise InvalidInput(f"{where} has an unpaired surrogate (not Unicode text)")
+    elif isinstance(value, dict):
+        for name, item in value.items():
+            _check_unicode(name)
+            _check_unicode(item, key or name)
+    elif isinstance(value, list):
+        for item in value:
+            _check_unicode(item, key)
 
 
 def show_value(value: object) -> str:

@@ -18,6 +18,13 @@ _TAG = re.compile(r"^[\w][\w\-./]*$")
 _FIELD_KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
 _JSON_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
 
+#: SQLite's largest INTEGER (signed 64 bits): ids, limits and whole-number filters stay
+#: within it, or the driver fails with OverflowError when it binds them.
+MAX_INTEGER = 2**63 - 1
+#: The longest integer Python turns into text (`sys.get_int_max_str_digits()` by default):
+#: a custom field is stored as JSON text, so a longer one cannot be.
+MAX_FIELD_DIGITS = 4300
+
 
 def name(text: str, what: str = "name") -> str:
     cleaned = " ".join(text.split())
@@ -119,7 +126,20 @@ def field_json(value: object) -> tuple[str, float | None]:
         numeric = float(value) if is_number else None
     except OverflowError:  # an integer too large for a float compares as text only
         numeric = None
-    return json.dumps(value, ensure_ascii=False), numeric
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except ValueError:  # an integer longer than Python writes as text
+        raise InvalidInput(
+            f"invalid field value: a number of more than {MAX_FIELD_DIGITS} digits"
+        ) from None
+    return text, numeric
+
+
+def within_integer_range(value: int, what: str) -> int:
+    """`value` if SQLite can store it, else InvalidInput naming `what`."""
+    if not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
+        raise InvalidInput(f"invalid {what} {value}: too large (at most {MAX_INTEGER})")
+    return value
 
 
 def non_negative_int(value: object, what: str) -> int:

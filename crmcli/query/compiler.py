@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql import operators
 from sqlmodel import Session, col, func, select
 
-from crmcli.kernel import dates, money
+from crmcli.kernel import dates, money, validate
 from crmcli.kernel.errors import InvalidInput
 from crmcli.query.parser import Filter, Term, parse_filter
 from crmcli.store import attributes, search_index
@@ -99,7 +99,7 @@ def number(column: sa.ColumnElement) -> Builder:
             raise InvalidInput(
                 f"bad filter '{term.field}{term.op}{term.value}': {term.field} takes a whole number"
             ) from None
-        return _compare(column, term.op, value)
+        return _compare(column, term.op, validate.within_integer_range(value, "number"))
 
     return build
 
@@ -154,8 +154,8 @@ def linked(column: sa.ColumnElement, model, name_column: sa.ColumnElement) -> Bu
 
     def build(term: Term, _ctx: Context) -> Clause:
         _need(term, _EQUALITY, f"{term.field} takes an id or a name: {term.field}:acme")
-        if term.value.isdigit():
-            clause = column == int(term.value)
+        if term.value.isascii() and term.value.isdigit():
+            clause = column == validate.within_integer_range(int(term.value), "id")
         else:
             names = select(model.id).where(
                 func.lower(name_column).contains(term.value.lower(), autoescape=True)
@@ -486,4 +486,4 @@ def validate_limit(limit: int | None) -> int | None:
         return None
     if limit < 0:
         raise InvalidInput(f"invalid --limit {limit}: use a number >= 0 (0 = no limit)")
-    return limit
+    return validate.within_integer_range(limit, "--limit")
