@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
 
 from crmcli.kernel.errors import Ambiguous, InvalidInput, NotFound
-from crmcli.kernel.validate import MAX_INTEGER
+from crmcli.kernel.validate import MAX_INTEGER, clean
 from crmcli.store.models import Company, Customer, CustomerEmail, Deal, Pipeline, Reminder, Stage
 
 Model = TypeVar("Model", bound=SQLModel)
@@ -96,6 +96,7 @@ def _check_deleted(record: Model, what: str, deleted: bool | None) -> Model:
 
 def customer(session: Session, ref: str, *, deleted: bool | None = False) -> Customer:
     """`deleted`: False = active only, True = deleted only, None = either (ids always work)."""
+    ref = clean(ref, "reference")  # NFC, as names are stored
     record_id = parse_id(ref)
     if record_id is not None:
         return _by_id(session, Customer, record_id, "customer", deleted=deleted)
@@ -112,6 +113,7 @@ def customer(session: Session, ref: str, *, deleted: bool | None = False) -> Cus
 
 
 def company(session: Session, ref: str, *, deleted: bool | None = False) -> Company:
+    ref = clean(ref, "reference")  # NFC, as names are stored
     record_id = parse_id(ref)
     if record_id is not None:
         return _by_id(session, Company, record_id, "company", deleted=deleted)
@@ -125,6 +127,7 @@ def company(session: Session, ref: str, *, deleted: bool | None = False) -> Comp
 
 
 def deal(session: Session, ref: str, *, deleted: bool | None = False) -> Deal:
+    ref = clean(ref, "reference")  # NFC, as names are stored
     record_id = parse_id(ref)
     if record_id is not None:
         return _by_id(session, Deal, record_id, "deal", deleted=deleted)
@@ -146,6 +149,7 @@ def pipeline(session: Session, ref: str | None) -> Pipeline:
         if found is None:
             raise NotFound("there is no pipeline; create one with crm pipeline add")
         return found
+    ref = clean(ref, "reference")
     record_id = parse_id(ref)
     if record_id is not None:
         return _by_id(session, Pipeline, record_id, "pipeline")

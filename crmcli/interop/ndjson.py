@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import cast
 
 from crmcli.kernel import validate
 from crmcli.kernel.dates import check_year, parse_iso
@@ -81,9 +82,8 @@ def parse_line(line: str) -> dict:
     unknown = [key for key in data if key not in KNOWN_KEYS[kind]]
     if unknown:
         raise InvalidInput(f"unknown field '{unknown[0]}' for {kind}")
-    if "\\u" in line:
-        # Only an escape can make a lone surrogate (`"\\ud800"`), which no database stores.
-        _check_unicode(data)
+    if "\\u" in line or not line.isascii():
+        data = cast(dict, _cleaned(data))
     return data
 
 
@@ -96,19 +96,19 @@ def _is_unicode(text: str) -> bool:
     return True
 
 
-def _check_unicode(value: object, key: str | None = None) -> None:
-    """Refuse a lone surrogate anywhere in a decoded line, naming its field."""
+def _cleaned(value: object, key: str = "type") -> object:
+    """Every string of a decoded line as `validate.clean` makes typed text: NFC, and no
+    lone surrogate (only a `\\ud800` escape can make one). ASCII lines skip this."""
     if isinstance(value, str):
-        if not _is_unicode(value):
-            where = f"field '{key}'" if key else "a field name"
-            raise InvalidInput(f"{where} has an unpaired surrogate (not Unicode text)")
-    elif isinstance(value, dict):
-        for name, item in value.items():
-            _check_unicode(name)
-            _check_unicode(item, key or name)
-    elif isinstance(value, list):
-        for item in value:
-            _check_unicode(item, key)
+        return validate.clean(value, f"field '{key}'")
+    if isinstance(value, dict):
+        return {
+            validate.clean(name, "a field name"): _cleaned(item, name)
+            for name, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_cleaned(item, key) for item in value]
+    return value
 
 
 def show_value(value: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -26,36 +27,72 @@ MAX_INTEGER = 2**63 - 1
 MAX_FIELD_DIGITS = 4300
 
 
+#: Letters that draw nothing (Hangul and braille fillers): a name of them alone shows blank.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def clean(text: str, what: str = "text") -> str:
+    """Every text a user gives, as it is stored and compared: Unicode NFC, so `école` typed
+    composed (é) or decomposed (e + U+0301) is one word; and refused when it holds a lone
+    surrogate (bytes that were not UTF-8), which no database stores."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            f"{what} is not valid text (bytes that are not UTF-8, or an unpaired surrogate)"
+        ) from None
+    return unicodedata.normalize("NFC", text)
+
+
+def _shows_nothing(char: str) -> bool:
+    # Control, format, surrogate, private-use and unassigned characters, and separators.
+    return unicodedata.category(char)[0] in "CZ" or char in _BLANK_LETTERS
+
+
 def name(text: str, what: str = "name") -> str:
-    cleaned = " ".join(text.split())
+    """A name or title: one line with single spaces, and something in it that shows."""
+    cleaned = " ".join(clean(text, what).split())
     if not cleaned:
         raise InvalidInput(f"{what} cannot be empty")
+    if any(unicodedata.category(char) == "Cc" for char in cleaned):
+        raise InvalidInput(f"{what} cannot contain control characters: {cleaned!r}")
+    if all(_shows_nothing(char) for char in cleaned):
+        raise InvalidInput(f"{what} cannot be only invisible characters: {cleaned!r}")
     return cleaned
 
 
 def optional_text(text: str | None) -> str | None:
     if text is None:
         return None
-    stripped = text.strip()
+    stripped = clean(text).strip()
     return stripped or None
 
 
+def long_text(text: str | None) -> str | None:
+    """A body: kept as typed (line breaks, indentation), only normalised; blank is None."""
+    if text is None or not text.strip():
+        return None
+    return clean(text, "body")
+
+
 def email(text: str) -> str:
-    cleaned = text.strip().lower()
+    cleaned = clean(text, "email").strip().lower()
     if not _EMAIL.match(cleaned):
         raise InvalidInput(f"invalid email '{text}': expected an address like ada@example.com")
     return cleaned
 
 
 def phone(text: str) -> str:
-    cleaned = text.strip()
+    cleaned = clean(text, "phone").strip()
     if not _PHONE.match(cleaned) or sum(map(str.isdigit, cleaned)) < 3:
         raise InvalidInput(f"invalid phone '{text}': use digits, spaces and + ( ) - . /")
     return cleaned
 
 
 def tag(text: str) -> str:
-    cleaned = text.strip().lower().lstrip("#")
+    cleaned = clean(text, "tag").strip().lower().lstrip("#")
     if not _TAG.match(cleaned):
         raise InvalidInput(
             f"invalid tag '{text}': use letters, digits and - _ . / (no spaces), e.g. vip"
@@ -83,7 +120,7 @@ def direction(text: str) -> str:
 
 
 def field_key(text: str) -> str:
-    cleaned = text.strip().lower()
+    cleaned = clean(text, "field name").strip().lower()
     if not _FIELD_KEY.match(cleaned):
         raise InvalidInput(
             f"invalid field name '{text}': use lower-case letters, digits and _ (income)"
@@ -99,6 +136,7 @@ def field_value_from_text(text: str) -> str | int | float | bool | None:
     """
     if text == "":
         return None
+    text = clean(text, "field value")
     if _JSON_NUMBER.match(text):
         if "." not in text:
             return int(Decimal(text))
@@ -121,6 +159,8 @@ def field_json(value: object) -> tuple[str, float | None]:
         isinstance(value, float) and not math.isfinite(value)
     ):
         raise InvalidInput(f"invalid field value {value!r}: use a string, number or boolean")
+    if isinstance(value, str):
+        value = clean(value, "field value")
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     try:
         numeric = float(value) if is_number else None

@@ -665,6 +665,21 @@ def test_a_bad_line_writes_nothing(varied):
             r"^line 2: field 'id' must be a whole number",
         ),
         (
+            '{"type": "customer", "name": "\\ud800"}',
+            InvalidInput,
+            r"^line 2: field 'name' is not valid text .*unpaired surrogate",
+        ),
+        (
+            '{"type": "customer", "name": "ok", "fields": {"x": ["\\udfff"]}}',
+            InvalidInput,
+            r"^line 2: field 'x' is not valid text",
+        ),
+        (
+            '{"type": "customer", "name": "\u200b"}',
+            InvalidInput,
+            r"^line 2: name cannot be only invisible characters",
+        ),
+        (
             '{"type": "deal", "title": "t", "customer_id": 1, "close_date": "9999-12-31"}',
             InvalidInput,
             r"^line 2: field 'close_date': .*years 1900 to 2999",
