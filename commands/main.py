@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 import crmcli
 from crmcli.commands.context import GLOBALS
 from crmcli.commands.options import HELP_MARKUP, FilterCommand
-from crmcli.kernel.errors import Ambiguous, CrmError
+from crmcli.kernel.errors import Ambiguous, CrmError, Terminated
 from crmcli.present.errors import EXIT_INTERNAL, describe
 
 
@@ -68,6 +68,8 @@ class CrmGroup(TyperGroup):
             raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
+        except (KeyboardInterrupt, Terminated) as stop:  # the transaction has rolled back
+            raise typer.Exit(_report(stop)) from None
         except Exception as error:
             if GLOBALS.debug and not isinstance(error, CrmError):
                 raise
