@@ -280,3 +280,41 @@ def test_a_postgresql_url_without_its_driver_is_unavailable(cli, url) -> None:
 def test_an_unknown_database_url_is_invalid(cli) -> None:
     line = one_error_line(cli("--db", "nosuchdb://x/y", "customer", "list", expect=2))
     assert "nosuchdb" in line
+
+
+# -- permissions, as root too (root writes into read-only folders, so they are simulated) --
+
+
+def test_a_read_only_database_is_unavailable(cli, ada, db_path) -> None:
+    """A read-only connection (as a read-only folder or file gives) refuses the write."""
+    url = f"sqlite:///file:{db_path}?mode=ro&uri=true"
+    line = one_error_line(cli("--db", url, "customer", "add", "Bob", expect=5))
+    assert "readonly" in line
+    assert cli("--db", url, "customer", "list", "--format", "ids").stdout == "1\n"
+    assert export(cli) == ada
+
+
+def test_a_folder_that_refuses_the_new_database_is_unavailable(cli, tmp_path, monkeypatch):
+    import crmcli.store.db as db
+
+    def refuse(path, *_args, **_kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(db.os, "open", refuse)
+    monkeypatch.setenv("CRM_DB", str(tmp_path / "new" / "crm.db"))
+    line = one_error_line(cli("customer", "list", expect=5))
+    assert "permission denied" in line and str(tmp_path / "new" / "crm.db") in line
+
+
+def test_a_folder_that_refuses_the_backup_is_invalid_and_left_clean(
+    cli, ada, tmp_path, monkeypatch
+):
+    import crmcli.store.maintenance as maintenance
+
+    def refuse(*_args, **_kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(maintenance.tempfile, "mkstemp", refuse)
+    line = one_error_line(cli("db", "backup", str(tmp_path / "copy.db"), expect=2))
+    assert "permission denied" in line
+    assert not (tmp_path / "copy.db").exists()
