@@ -126,8 +126,10 @@ def _server_engine(location: str) -> Engine:
     driver an unavailable database (exit 5) that says what to install."""
     try:
         url = sa.engine.make_url(location)
-    except sa.exc.ArgumentError as exc:
-        raise InvalidInput(f"invalid database URL '{location}': {exc}") from None
+    except sa.exc.ArgumentError:  # not echoed: it may hold a password
+        raise InvalidInput(
+            "invalid database URL: expected dialect+driver://user:password@host/database"
+        ) from None
     if url.drivername == "postgresql" and not _importable("psycopg2") and _importable("psycopg"):
         url = url.set(drivername="postgresql+psycopg")  # plain postgresql:// means psycopg2
     try:
