@@ -40,25 +40,41 @@ def upgrade() -> None:
 
 @app.command("check")
 def check() -> None:
-    """Check the schema revision, integrity, foreign keys and the search index. Exit 1 on a problem."""
+    """Check the schema revision, integrity, foreign keys and the search index. Exit 5 on a problem."""
+    from crmcli.kernel.errors import DatabaseUnavailable
     from crmcli.store.maintenance import check as run_check
 
     store = context.open_store(migrate=False)
     try:
         report = run_check(store)
-        if report.revision != report.expected:
+        if report.revision != report.expected and report.schema_problem is None:
             from crmcli.store import migrate
 
             migrate.check_known(report.revision)
     finally:
         store.dispose()
-    typer.echo(f"schema: {report.revision or 'none'} (program expects {report.expected})")
+    if report.schema_problem is not None:
+        typer.echo(f"schema: unreadable: {report.schema_problem}")
+    else:
+        typer.echo(f"schema: {report.revision or 'none'} (program expects {report.expected})")
     typer.echo(f"integrity: {', '.join(report.integrity)}")
     typer.echo(
         f"foreign keys: {'ok' if not report.foreign_keys else '; '.join(report.foreign_keys)}"
     )
-    if not report.ok:
-        raise typer.Exit(1)
+    typer.echo(f"search index: {report.search_index}")
+    if report.ok:
+        return
+    damaged = (
+        report.schema_problem is not None
+        or report.integrity != ["ok"]
+        or report.foreign_keys
+        or report.search_index != "ok"
+    )
+    if damaged:
+        raise DatabaseUnavailable("the database has problems (listed above)")
+    raise DatabaseUnavailable(
+        f"the schema is {report.revision or 'empty'}, not {report.expected}: run crm db upgrade"
+    )
 
 
 @app.command("backup")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 from typing import Annotated
 
 import typer
@@ -10,28 +10,32 @@ import typer
 from crmcli.commands.context import GLOBALS
 
 
-def demo_location() -> Path:
+def demo_location() -> str:
+    """Where the demo goes: --db, else CRM_DB, as for every command; else demo.db beside
+    the real database (never the real database itself)."""
     from crmcli.kernel.config import default_db_path
 
-    return default_db_path().with_name("demo.db")
+    return GLOBALS.db or os.environ.get("CRM_DB") or str(default_db_path().with_name("demo.db"))
 
 
 def demo(
-    reset: Annotated[bool, typer.Option("--reset", help="Delete the demo database first.")] = False,
+    reset: Annotated[
+        bool,
+        typer.Option(
+            "--reset", help="Delete the demo database first (only one the demo made, or empty)."
+        ),
+    ] = False,
 ) -> None:
-    """Fill a demo database (default: demo.db beside your real one; --db elsewhere)."""
+    """Fill a demo database (--db, else $CRM_DB, else demo.db beside your real one)."""
     from crmcli.commands.context import open_store
-    from crmcli.kernel.config import is_url
-    from crmcli.services.demo import build_demo
+    from crmcli.services.demo import build_demo, prepare_target
 
-    location = GLOBALS.db or str(demo_location())
-    if reset and not is_url(location):
-        for suffix in ("", "-wal", "-shm"):
-            Path(location + suffix).unlink(missing_ok=True)
+    location = demo_location()
+    fresh = prepare_target(location, reset=reset)
     store = open_store(location)
     try:
         with store.write() as session:
-            summary = build_demo(session)
+            summary = build_demo(session, mark=fresh)
     finally:
         store.dispose()
     from crmcli.present.counts import count

@@ -50,6 +50,8 @@ def log(
 
     occurred = parse_when(at) if at else None
     remind_at = parse_when(remind) if remind else None
+    if body == "-" and hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(errors="surrogateescape")  # bytes not UTF-8: refused as input
     text = sys.stdin.read() if body == "-" else body
     with context.writing() as session:
         logged = interactions.log(

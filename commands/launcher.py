@@ -6,19 +6,43 @@ while it is being built, and none of it is garbage: measured, that is 30-40 ms o
 read command. So collection is off while the program starts, and `startup_finished` turns it
 back on, with everything built so far frozen out of its way, once a command opens the
 database and begins its real work (an import, an export or the TUI can run for minutes).
+
+It also turns SIGTERM into an exception (`Terminated`), as Python does SIGINT, so either
+signal in the middle of a write rolls the transaction back.
 """
 
 from __future__ import annotations
 
 import gc
+import signal
+import sys
+from types import FrameType
+
+from crmcli.kernel.errors import Terminated
 
 
 def run() -> None:
     """The console script: `crm ...`."""
     gc.disable()
-    from crmcli.commands.main import run as run_crm
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        from crmcli.commands.main import run as run_crm
 
-    run_crm()
+        run_crm()
+    except (KeyboardInterrupt, Terminated) as stop:  # still starting: no command to report it
+        from crmcli.present.errors import describe
+
+        code, message = describe(stop)
+        sys.stderr.write(f"crm: error: {message}\n")
+        sys.exit(code)
+
+
+def _terminate(_signum: int, _frame: FrameType | None) -> None:
+    """SIGTERM raises, as SIGINT raises KeyboardInterrupt, so the open transaction rolls back
+    and `crm` exits 143 with one line. Once only: a second SIGTERM ends the process at once
+    (SQLite still leaves the database as it was)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    raise Terminated()
 
 
 def startup_finished() -> None:

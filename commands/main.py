@@ -1,7 +1,8 @@
 """The `crm` command: global options, error handling and the nouns.
 
-Errors from the core carry their exit code (crmcli.kernel.errors); they are printed as one line on
-stderr here, in one place, so every command reports failures the same way. A traceback
+Errors from the core carry their exit code (crmcli.kernel.errors); crmcli.present.errors
+turns any exception into that code and one line, which is printed on stderr here, in one
+place, so every command reports failures the same way (and as the TUI does). A traceback
 appears only with --debug or CRM_DEBUG=1.
 """
 
@@ -20,9 +21,8 @@ from typer.core import TyperGroup
 import crmcli
 from crmcli.commands.context import GLOBALS
 from crmcli.commands.options import HELP_MARKUP, FilterCommand
-from crmcli.kernel.errors import Ambiguous, CrmError
-
-EXIT_INTERNAL = 1
+from crmcli.kernel.errors import Ambiguous, CrmError, Terminated
+from crmcli.present.errors import EXIT_INTERNAL, describe
 
 
 class CrmGroup(TyperGroup):
@@ -63,54 +63,36 @@ class CrmGroup(TyperGroup):
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
-        except CrmError as error:
-            _report(error)
-            raise typer.Exit(error.exit_code) from None
         except BrokenPipeError:
             _silence_stdout()
             raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
+        except (KeyboardInterrupt, Terminated) as stop:  # the transaction has rolled back
+            raise typer.Exit(_report(stop)) from None
         except Exception as error:
-            if GLOBALS.debug:
+            if GLOBALS.debug and not isinstance(error, CrmError):
                 raise
-            if _is_sqlalchemy_error(error):
-                return _database_failure(error)
-            typer.echo(
-                f"crm: internal error: {type(error).__name__}: {error} (run with --debug for the traceback)",
-                err=True,
-            )
-            raise typer.Exit(EXIT_INTERNAL) from None
+            raise typer.Exit(_report(error)) from None
 
 
-def _report(error: CrmError) -> None:
-    """One line (plus the candidates of an ambiguous REF); names in it are shown, never
-    obeyed by the terminal, and cannot break the line."""
+def _report(error: BaseException) -> int:
+    """One line on stderr (and an ambiguous REF's candidates); returns the exit code. Names
+    in it are shown, never obeyed by the terminal, and cannot break the line."""
     from crmcli.present.text import visible
 
+    code, message = describe(error)
     if GLOBALS.debug:
         import traceback
 
         traceback.print_exception(error, file=sys.stderr)
-    typer.echo(f"crm: error: {visible(str(error))}", err=True)
+    if code == EXIT_INTERNAL:
+        message += " (run with --debug for the traceback)"
+    typer.echo(f"crm: error: {visible(message)}", err=True)
     if isinstance(error, Ambiguous):
         for candidate in error.candidates:
             typer.echo(f"  {visible(candidate, multiline=True)}", err=True)
-
-
-def _is_sqlalchemy_error(error: Exception) -> bool:
-    return type(error).__module__.startswith("sqlalchemy")
-
-
-def _database_failure(error: Exception) -> None:
-    from crmcli.store.db import is_locked_error
-
-    if is_locked_error(error):
-        typer.echo("crm: error: database is locked by another crm process; try again", err=True)
-        raise typer.Exit(5) from None
-    message = str(getattr(error, "orig", None) or error).splitlines()[0]
-    typer.echo(f"crm: error: database error: {message}", err=True)
-    raise typer.Exit(EXIT_INTERNAL) from None
+    return code
 
 
 def _silence_stdout() -> None:

@@ -11,7 +11,21 @@ from typer.core import TyperCommand
 
 FORMAT_HELP = "Output format: table, tsv, json, ndjson, csv or ids (default: table on a terminal, tsv when piped)."
 
-Format = Annotated[str | None, typer.Option("--format", "-F", help=FORMAT_HELP, metavar="FORMAT")]
+
+def _checked_format(value: str | None) -> str | None:
+    """--format checked while the command line is parsed, so a write command refuses a bad
+    format before it writes anything (not after, when it prints the result)."""
+    if value is None:
+        return None
+    from crmcli.commands.output import resolve_format
+
+    return resolve_format(value, False, sys.stdout)
+
+
+Format = Annotated[
+    str | None,
+    typer.Option("--format", "-F", help=FORMAT_HELP, metavar="FORMAT", callback=_checked_format),
+]
 Json = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
 Limit = Annotated[
     int, typer.Option("--limit", "-n", help="Show at most N records (0 = no limit).", metavar="N")

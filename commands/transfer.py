@@ -49,11 +49,15 @@ def import_(
     from crmcli.interop.transfer import import_lines
     from crmcli.kernel.errors import InvalidInput
 
+    # Bytes that are not UTF-8 become lone surrogates, which the import refuses naming
+    # their line, instead of a decoding error in the middle of reading.
     if source == "-":
         stream = sys.stdin
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="surrogateescape")
     else:
         try:
-            stream = open(source, encoding="utf-8")  # noqa: SIM115 (closed below)
+            stream = open(source, encoding="utf-8", errors="surrogateescape")  # noqa: SIM115 (closed below)
         except OSError as error:
             raise InvalidInput(f"cannot read {source}: {error.strerror}") from None
     try:

@@ -26,7 +26,8 @@ from textual.notifications import SeverityLevel
 from textual.screen import ModalScreen
 
 from crmcli.kernel.dates import to_utc
-from crmcli.kernel.errors import Ambiguous, CrmError
+from crmcli.kernel.errors import Ambiguous
+from crmcli.present.errors import describe
 from crmcli.present.text import visible
 from crmcli.store.db import Store
 from crmcli.store.watch import Watcher
@@ -47,20 +48,13 @@ class Outcome:
 
 
 def describe_error(error: BaseException) -> str:
-    """One line for a notification, whatever went wrong."""
+    """One line for a notification, whatever went wrong (worded as `crm` words it), with
+    an ambiguous REF's first candidates named."""
+    _, message = describe(error)
     if isinstance(error, Ambiguous):
         names = [c.split("\t", 1)[-1] for c in error.candidates[:5]]
-        return f"{error}: {', '.join(names)}" if names else str(error)
-    if isinstance(error, CrmError):
-        return str(error)
-    from crmcli.store.db import is_locked_error
-
-    if is_locked_error(error):
-        return "database is locked by another crm process; try again"
-    if type(error).__module__.startswith("sqlalchemy"):
-        message = str(getattr(error, "orig", None) or error).splitlines()[0]
-        return f"database error: {message}"
-    return f"internal error: {type(error).__name__}: {error}"
+        return f"{message}: {', '.join(names)}" if names else message
+    return message
 
 
 def binding_ids() -> set[str]:

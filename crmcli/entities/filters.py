@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, func, select
 
-from crmcli.kernel import dates
+from crmcli.kernel import dates, validate
 from crmcli.kernel.errors import InvalidInput
 from crmcli.store.models import FieldValue, Tag
 
@@ -91,7 +91,7 @@ def number(column: Column) -> Builder:
             raise InvalidInput(
                 f"bad filter '{term.field}{term.op}{term.value}': {term.field} takes a whole number"
             ) from None
-        return compare(column, term.op, value)
+        return compare(column, term.op, validate.within_integer_range(value, "number"))
 
     return build
 
@@ -133,8 +133,8 @@ def linked(column: Column, model, name_column: Column) -> Builder:
 
     def build(term: Term, _ctx: Context) -> Clause:
         need(term, EQUALITY, f"{term.field} takes an id or a name: {term.field}:acme")
-        if term.value.isdigit():
-            clause = column == int(term.value)
+        if term.value.isascii() and term.value.isdigit():
+            clause = column == validate.within_integer_range(int(term.value), "id")
         else:
             names = select(model.id).where(
                 func.lower(name_column).contains(term.value.lower(), autoescape=True)

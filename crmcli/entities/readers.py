@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from crmcli.kernel import validate
-from crmcli.kernel.dates import parse_iso
+from crmcli.kernel.dates import check_year, parse_iso
 from crmcli.kernel.errors import InvalidInput
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
@@ -83,9 +83,13 @@ def day(value: object, key: str) -> date | None:
             f"field '{key}' must be an ISO date like 2026-12-01, not {show_value(value)}"
         )
     try:
-        return date.fromisoformat(value.strip())
+        result = date.fromisoformat(value.strip())
+        check_year(result, value)
     except ValueError as exc:
         raise InvalidInput(f"field '{key}': {exc}") from None
+    except InvalidInput as exc:
+        raise InvalidInput(f"field '{key}': {exc}") from None
+    return result
 
 
 def tags(value: object) -> list[str]:

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
 
 from crmcli.kernel.errors import Ambiguous, InvalidInput, NotFound
+from crmcli.kernel.validate import MAX_INTEGER, clean
 from crmcli.store.models import Company, Customer, CustomerEmail, Deal, Pipeline, Reminder, Stage
 
 Model = TypeVar("Model", bound=SQLModel)
@@ -22,7 +23,8 @@ _CANDIDATES_SHOWN = 10
 def parse_id(text: str) -> int | None:
     """`12` or `#12` -> 12; anything else -> None."""
     cleaned = text.strip().removeprefix("#")
-    return int(cleaned) if cleaned.isdigit() else None
+    # ASCII only: `²` passes isdigit() but int() refuses it; such a REF is a name.
+    return int(cleaned) if cleaned.isascii() and cleaned.isdigit() else None
 
 
 def _by_name(
@@ -75,7 +77,8 @@ def _label(record: SQLModel) -> str:
 def _by_id(
     session: Session, model: type[Model], record_id: int, what: str, *, deleted: bool | None = None
 ) -> Model:
-    record = session.get(model, record_id)
+    # An id SQLite cannot store (2**63 or more) names no record; binding it would overflow.
+    record = session.get(model, record_id) if record_id <= MAX_INTEGER else None
     if record is None:
         raise NotFound(f"no {what} with id {record_id}")
     return _check_deleted(record, what, deleted)
@@ -93,6 +96,7 @@ def _check_deleted(record: Model, what: str, deleted: bool | None) -> Model:
 
 def customer(session: Session, ref: str, *, deleted: bool | None = False) -> Customer:
     """`deleted`: False = active only, True = deleted only, None = either (ids always work)."""
+    ref = clean(ref, "reference")  # NFC, as names are stored
     record_id = parse_id(ref)
     if record_id is not None:
         return _by_id(session, Customer, record_id, "customer", deleted=deleted)
@@ -109,6 +113,7 @@ def customer(session: Session, ref: str, *, deleted: bool | None = False) -> Cus
 
 
 def company(session: Session, ref: str, *, deleted: bool | None = False) -> Company:
+    ref = clean(ref, "reference")  # NFC, as names are stored
     record_id = parse_id(ref)
     if record_id is not None:
         return _by_id(session, Company, record_id, "company", deleted=deleted)
@@ -122,6 +127,7 @@ def company(session: Session, ref: str, *, deleted: bool | None = False) -> Comp
 
 
 def deal(session: Session, ref: str, *, deleted: bool | None = False) -> Deal:
+    ref = clean(ref, "reference")  # NFC, as names are stored
     record_id = parse_id(ref)
     if record_id is not None:
         return _by_id(session, Deal, record_id, "deal", deleted=deleted)
@@ -143,6 +149,7 @@ def pipeline(session: Session, ref: str | None) -> Pipeline:
         if found is None:
             raise NotFound("there is no pipeline; create one with crm pipeline add")
         return found
+    ref = clean(ref, "reference")
     record_id = parse_id(ref)
     if record_id is not None:
         return _by_id(session, Pipeline, record_id, "pipeline")

@@ -13,6 +13,9 @@ Decisions worth knowing:
 - A local wall time that does not exist (skipped by DST) is moved forward by the gap; an
   ambiguous one (repeated by DST) means its first occurrence.
 - A bare time ("5pm") is refused: "today 5pm" or "tomorrow 5pm" says which day.
+- Only years 1900 to 2999 (UTC) are accepted, typed or imported: `datetime` stops at years
+  1 and 9999, so an instant near either end overflows when it is shown in a zone with an
+  offset, and no CRM record needs more.
 """
 
 from __future__ import annotations
@@ -27,6 +30,10 @@ from crmcli.kernel import config
 from crmcli.kernel.errors import InvalidInput
 
 __all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "check_year",
+    "in_years",
     "iso",
     "local",
     "parse_date",
@@ -41,6 +48,10 @@ ACCEPTED_FORMS = (
     "an offset (in 3 days, 3d, 2w, +4h, -7d), eod/eow/eom/eoy, "
     "optionally with a time (tomorrow 9am)"
 )
+
+FIRST_YEAR = 1900
+LAST_YEAR = 2999
+YEARS_TEXT = f"only years {FIRST_YEAR} to {LAST_YEAR} are accepted"
 
 _WEEKDAYS = {
     "monday": 0,
@@ -117,12 +128,29 @@ def parse_when(text: str, now: datetime | None = None, *, tz: tzinfo | None = No
         raise _error(text)
     try:
         result = _parse(words, text, current, zone)
-    except (ValueError, OverflowError) as exc:
+    except OverflowError:
+        # An instant that moves past year 1 or 9999 on its way to UTC.
+        raise _error(text, YEARS_TEXT) from None
+    except ValueError as exc:
         # Calendar arithmetic past year 9999, an impossible date such as 2026-02-30, ...
-        raise _error(text, str(exc)) from None
+        reason = YEARS_TEXT if str(exc).startswith("year ") else str(exc)
+        raise _error(text, reason) from None
     if result is None:
         raise _error(text)
+    if not in_years(result):
+        raise _error(text, YEARS_TEXT)
     return result
+
+
+def in_years(value: date) -> bool:
+    """Whether a date (or a UTC instant) lies in the accepted years."""
+    return FIRST_YEAR <= value.year <= LAST_YEAR
+
+
+def check_year(value: date, text: str) -> None:
+    """Refuse a date outside the accepted years (the import's date readers use it too)."""
+    if not in_years(value):
+        raise InvalidInput(f"cannot read date {text!r}: {YEARS_TEXT}")
 
 
 def _parse(words: str, text: str, now: datetime, zone: tzinfo) -> datetime | None:
@@ -274,6 +302,9 @@ def parse_iso(text: object) -> datetime:
     if not _ISO_RE.fullmatch(stripped):
         raise InvalidInput(f"cannot read ISO date {text!r}: expected text like 2026-12-01T14:00Z")
     try:
-        return to_utc(datetime.fromisoformat(stripped.upper()))
+        result = to_utc(datetime.fromisoformat(stripped.upper()))
     except (ValueError, OverflowError) as exc:
         raise InvalidInput(f"cannot read ISO date {text!r}: {exc}") from None
+    if not in_years(result):
+        raise InvalidInput(f"cannot read ISO date {text!r}: {YEARS_TEXT}")
+    return result

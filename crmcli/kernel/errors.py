@@ -45,3 +45,9 @@ class DatabaseUnavailable(CrmError):
     """Locked past the timeout, a schema newer than the program, an unreachable server."""
 
     exit_code = 5
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: `crm` raises this from its signal handler, as Python raises
+    KeyboardInterrupt for Ctrl-C, so the open transaction rolls back and the command ends
+    with one line. A BaseException, so that no `except Exception` swallows it."""

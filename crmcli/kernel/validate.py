@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -18,37 +19,82 @@ _TAG = re.compile(r"^[\w][\w\-./]*$")
 _FIELD_KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
 _JSON_NUMBER = re.compile(r"^-?(0|[1-9]\d*)(\.\d+)?$")
 
+#: SQLite's largest INTEGER (signed 64 bits): ids, limits and whole-number filters stay
+#: within it, or the driver fails with OverflowError when it binds them.
+MAX_INTEGER = 2**63 - 1
+#: The longest integer Python turns into text (`sys.get_int_max_str_digits()` by default):
+#: a custom field is stored as JSON text, so a longer one cannot be.
+MAX_FIELD_DIGITS = 4300
+
+
+#: Letters that draw nothing (Hangul and braille fillers): a name of them alone shows blank.
+_BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def clean(text: str, what: str = "text") -> str:
+    """Every text a user gives, as it is stored and compared: Unicode NFC, so `école` typed
+    composed (é) or decomposed (e + U+0301) is one word; and refused when it holds a lone
+    surrogate (bytes that were not UTF-8), which no database stores."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            f"{what} is not valid text (bytes that are not UTF-8, or an unpaired surrogate)"
+        ) from None
+    return unicodedata.normalize("NFC", text)
+
+
+def _shows_nothing(char: str) -> bool:
+    # Control, format, surrogate, private-use and unassigned characters, and separators.
+    return unicodedata.category(char)[0] in "CZ" or char in _BLANK_LETTERS
+
 
 def name(text: str, what: str = "name") -> str:
-    cleaned = " ".join(text.split())
+    """A name or title: one line with single spaces, and something in it that shows."""
+    cleaned = " ".join(clean(text, what).split())
     if not cleaned:
         raise InvalidInput(f"{what} cannot be empty")
+    if "\x00" in cleaned:
+        # No database of ours can keep it (PostgreSQL refuses NUL in text). Other control
+        # characters are kept as typed or imported, and shown visibly (crmcli.present.text).
+        raise InvalidInput(f"{what} cannot contain a NUL character: {cleaned!r}")
+    if all(_shows_nothing(char) for char in cleaned):
+        raise InvalidInput(f"{what} cannot be only invisible characters: {cleaned!r}")
     return cleaned
 
 
 def optional_text(text: str | None) -> str | None:
     if text is None:
         return None
-    stripped = text.strip()
+    stripped = clean(text).strip()
     return stripped or None
 
 
+def long_text(text: str | None) -> str | None:
+    """A body: kept as typed (line breaks, indentation), only normalised; blank is None."""
+    if text is None or not text.strip():
+        return None
+    return clean(text, "body")
+
+
 def email(text: str) -> str:
-    cleaned = text.strip().lower()
+    cleaned = clean(text, "email").strip().lower()
     if not _EMAIL.match(cleaned):
         raise InvalidInput(f"invalid email '{text}': expected an address like ada@example.com")
     return cleaned
 
 
 def phone(text: str) -> str:
-    cleaned = text.strip()
+    cleaned = clean(text, "phone").strip()
     if not _PHONE.match(cleaned) or sum(map(str.isdigit, cleaned)) < 3:
         raise InvalidInput(f"invalid phone '{text}': use digits, spaces and + ( ) - . /")
     return cleaned
 
 
 def tag(text: str) -> str:
-    cleaned = text.strip().lower().lstrip("#")
+    cleaned = clean(text, "tag").strip().lower().lstrip("#")
     if not _TAG.match(cleaned):
         raise InvalidInput(
             f"invalid tag '{text}': use letters, digits and - _ . / (no spaces), e.g. vip"
@@ -76,7 +122,7 @@ def direction(text: str) -> str:
 
 
 def field_key(text: str) -> str:
-    cleaned = text.strip().lower()
+    cleaned = clean(text, "field name").strip().lower()
     if not _FIELD_KEY.match(cleaned):
         raise InvalidInput(
             f"invalid field name '{text}': use lower-case letters, digits and _ (income)"
@@ -92,6 +138,7 @@ def field_value_from_text(text: str) -> str | int | float | bool | None:
     """
     if text == "":
         return None
+    text = clean(text, "field value")
     if _JSON_NUMBER.match(text):
         if "." not in text:
             return int(Decimal(text))
@@ -114,12 +161,27 @@ def field_json(value: object) -> tuple[str, float | None]:
         isinstance(value, float) and not math.isfinite(value)
     ):
         raise InvalidInput(f"invalid field value {value!r}: use a string, number or boolean")
+    if isinstance(value, str):
+        value = clean(value, "field value")
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     try:
         numeric = float(value) if is_number else None
     except OverflowError:  # an integer too large for a float compares as text only
         numeric = None
-    return json.dumps(value, ensure_ascii=False), numeric
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except ValueError:  # an integer longer than Python writes as text
+        raise InvalidInput(
+            f"invalid field value: a number of more than {MAX_FIELD_DIGITS} digits"
+        ) from None
+    return text, numeric
+
+
+def within_integer_range(value: int, what: str) -> int:
+    """`value` if SQLite can store it, else InvalidInput naming `what`."""
+    if not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
+        raise InvalidInput(f"invalid {what} {value}: too large (at most {MAX_INTEGER})")
+    return value
 
 
 def non_negative_int(value: object, what: str) -> int:

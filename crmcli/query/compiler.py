@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func
 
 from crmcli.entities import registry
 from crmcli.entities.filters import Clause, Context, custom_field
+from crmcli.kernel import validate
 from crmcli.kernel.errors import InvalidInput
 from crmcli.query import fulltext
 from crmcli.query.parser import Filter, parse_filter
@@ -122,4 +123,4 @@ def validate_limit(limit: int | None) -> int | None:
         return None
     if limit < 0:
         raise InvalidInput(f"invalid --limit {limit}: use a number >= 0 (0 = no limit)")
-    return limit
+    return validate.within_integer_range(limit, "--limit")

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from crmcli.kernel.errors import InvalidInput
+from crmcli.kernel.validate import clean
 
 __all__ = ["OPERATORS", "Filter", "Term", "format_filter", "parse_filter"]
 
@@ -69,7 +70,12 @@ def parse_filter(args: Sequence[str] | str) -> Filter:
 
     Raises InvalidInput naming the first malformed word and the accepted forms.
     """
-    tokens = _split(args) if isinstance(args, str) else list(args)
+    # NFC first, as stored text is, so a decomposed `école` finds the composed one.
+    tokens = (
+        _split(clean(args, "filter"))
+        if isinstance(args, str)
+        else [clean(a, "filter") for a in args]
+    )
     terms: list[Term] = []
     words: list[str] = []
     for token in tokens:

@@ -13,14 +13,18 @@ that "due today" reminders are kept inside the user's local day.
 from __future__ import annotations
 
 import random
+import sqlite3
 import unicodedata
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlmodel import Session, col, func, select
 
 from crmcli.entities import refs
-from crmcli.kernel.errors import Conflict
+from crmcli.kernel import config
+from crmcli.kernel.errors import Conflict, InvalidInput
 from crmcli.services import companies, customers, deals, interactions, pipelines, reminders
 from crmcli.store.models import (
     Company,
@@ -33,7 +37,11 @@ from crmcli.store.models import (
     utcnow,
 )
 
-__all__ = ["DemoSummary", "build_demo"]
+__all__ = ["DEMO_APPLICATION_ID", "DemoSummary", "build_demo", "prepare_target"]
+
+#: `PRAGMA application_id` of a database `crm demo` made (ASCII "CRMD"). Nothing else in
+#: crmcli sets it; it travels with the file (and its backups), never with an export.
+DEMO_APPLICATION_ID = 0x43524D44
 
 OWNERS = ("alice", "bob", "carol")
 CUSTOMER_COUNT = 50
@@ -266,11 +274,19 @@ def _office_hours(rng: random.Random, moment: datetime) -> datetime:
     )
 
 
-def build_demo(session: Session, *, seed: int = 7, now: datetime | None = None) -> DemoSummary:
-    """Fill an empty database with the demo company; refuses when customers exist."""
+def build_demo(
+    session: Session, *, seed: int = 7, now: datetime | None = None, mark: bool = False
+) -> DemoSummary:
+    """Fill an empty database with the demo company; refuses when customers exist.
+
+    `mark` records in the SQLite file that the demo made it (PRAGMA application_id), in the
+    same transaction: what lets `crm demo --reset` delete it later, and nothing else.
+    """
     existing = session.exec(select(func.count()).select_from(Customer)).one()
     if existing:
         raise Conflict("the database already has customers; demo needs an empty database")
+    if mark and session.get_bind().dialect.name == "sqlite":
+        session.connection().exec_driver_sql(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")
     rng = random.Random(seed)
     now = _to_utc(now) if now is not None else utcnow()
 
@@ -282,6 +298,69 @@ def build_demo(session: Session, *, seed: int = 7, now: datetime | None = None) 
     _backdate_records(session, rng, now, people, company_rows)
     session.flush()
     return _summary(session, now)
+
+
+def prepare_target(location: str, *, reset: bool) -> bool:
+    """Ready `location` for the demo; True when it holds nothing, so the demo may mark it
+    as its own. `reset` first deletes a database the demo made (or one holding nothing) and
+    refuses anything else: the demo never destroys a database it did not create."""
+    if config.is_url(location):
+        if reset:
+            raise InvalidInput(
+                "--reset deletes a demo database file; it cannot reset a server database"
+            )
+        return False
+    path = Path(location).expanduser()
+    state, why = _target_state(path)
+    if not reset:
+        return state in ("missing", "blank")
+    if state == "other":
+        raise Conflict(
+            f"{path} was not made by crm demo ({why}); --reset deletes only a demo "
+            "database (delete it yourself if you are sure)"
+        )
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return True
+
+
+#: The tables whose rows are somebody's data (a new database has only the default pipeline).
+_RECORD_TABLES = ("company", "customer", "deal", "stage_change", "interaction", "reminder")
+
+
+def _target_state(path: Path) -> tuple[str, str]:
+    """("missing" | "blank" | "demo" | "other", why it is "other"), read without changing it."""
+    if path.is_symlink():
+        return "other", "it is a symbolic link"
+    if not path.exists():
+        return "missing", ""
+    if not path.is_file():
+        return "other", "it is not a file"
+    if path.stat().st_size == 0:
+        return "blank", ""
+    try:
+        with closing(sqlite3.connect(path)) as connection:
+            if connection.execute("PRAGMA application_id").fetchone()[0] == DEMO_APPLICATION_ID:
+                return "demo", ""
+            tables = {
+                name
+                for (name,) in connection.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                )
+            }
+            holds = any(
+                connection.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
+                for table in _RECORD_TABLES
+                if table in tables
+            )
+            if holds or (
+                "pipeline" in tables
+                and connection.execute("SELECT count(*) FROM pipeline").fetchone()[0] > 1
+            ):
+                return "other", "it holds records"
+    except sqlite3.Error as exc:
+        return "other", str(exc)  # "file is not a database", ...
+    return "blank", ""
 
 
 def _add_companies(session: Session, rng: random.Random) -> list:

@@ -47,7 +47,7 @@ def log(
         direction=validate.direction(direction),
         occurred_at=at or utcnow(),
         summary=validate.optional_text(summary),
-        body=body if body and body.strip() else None,
+        body=validate.long_text(body),
         by=config.current_user(),
     )
     session.add(interaction)

@@ -8,6 +8,7 @@ revision (one cheap query) and upgrades an older database; a newer one is refuse
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from crmcli.kernel import config
-from crmcli.kernel.errors import DatabaseUnavailable
+from crmcli.kernel.errors import DatabaseUnavailable, InvalidInput
 
 #: The Alembic head this program was built for; a test keeps it equal to the migrations.
 SCHEMA_REVISION = "0003"
@@ -36,13 +37,51 @@ def database_url(location: str) -> str:
 
 
 def _prepare_sqlite_file(location: str) -> None:
-    """Create the folder (0700) and the file (0600) before SQLite does it with looser modes."""
+    """Create the missing folders (each 0700) and the file (0600) before SQLite does it with
+    looser modes; an empty file made by hand is made private too. A path that cannot hold
+    a database is refused here with its reason, not later as SQLite's "unable to open"."""
     path = Path(location).expanduser()
-    if path.exists():
-        return
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
-    os.close(fd)
+    try:
+        if path.is_symlink() and not path.exists():
+            raise DatabaseUnavailable(
+                f"cannot use {path} as the database: it is a symbolic link to "
+                f"{os.readlink(path)}, which does not exist"
+            )
+        if path.is_dir():
+            raise DatabaseUnavailable(f"cannot use {path} as the database: it is a folder")
+        if path.exists():
+            if path.is_file() and path.stat().st_size == 0:
+                path.chmod(0o600)
+            return
+        _make_private_folders(path.parent)
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except OSError as error:
+        raise DatabaseUnavailable(f"cannot use {path} as the database: {_reason(error)}") from None
+
+
+def _make_private_folders(folder: Path) -> None:
+    """`mkdir -p` where every folder made is 0700, not only the last one."""
+    missing: list[Path] = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    if not folder.is_dir():
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
+    for each in reversed(missing):
+        try:
+            each.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by a concurrent first use
+            if not each.is_dir():
+                raise
+
+
+def _reason(error: OSError) -> str:
+    """An OSError as a short phrase naming the path it is about."""
+    if isinstance(error, NotADirectoryError) and error.filename:
+        return f"{error.filename} is not a folder"
+    what = error.strerror or str(error)
+    return f"{what.lower()} ({error.filename})" if error.filename else what.lower()
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
@@ -76,7 +115,42 @@ def create_engine(location: str) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": config.busy_timeout_ms() / 1000})
         _install_sqlite_hooks(engine)
         return engine
-    return sa.create_engine(url, pool_pre_ping=True)
+    return _server_engine(url)
+
+
+#: The pip package of a database driver module, where the two names differ.
+_DRIVER_PACKAGES = {"psycopg2": "psycopg2-binary", "MySQLdb": "mysqlclient"}
+
+
+def _server_engine(location: str) -> Engine:
+    """An engine for a server URL; a malformed URL is invalid input (exit 2) and a missing
+    driver an unavailable database (exit 5) that says what to install."""
+    try:
+        url = sa.engine.make_url(location)
+    except sa.exc.ArgumentError:  # not echoed: it may hold a password
+        raise InvalidInput(
+            "invalid database URL: expected dialect+driver://user:password@host/database"
+        ) from None
+    if url.drivername == "postgresql" and not _importable("psycopg2") and _importable("psycopg"):
+        url = url.set(drivername="postgresql+psycopg")  # plain postgresql:// means psycopg2
+    try:
+        return sa.create_engine(url, pool_pre_ping=True)
+    except sa.exc.NoSuchModuleError:
+        shown = url.render_as_string(hide_password=True)
+        raise InvalidInput(f"unsupported database URL '{shown}'") from None
+    except ImportError as exc:
+        if url.drivername in ("postgresql", "postgresql+psycopg"):
+            package = "psycopg"  # postgresql:// takes it too, as chosen above
+        else:
+            module = exc.name or url.drivername
+            package = _DRIVER_PACKAGES.get(module, module)
+        raise DatabaseUnavailable(f"driver not installed: pip install {package}") from None
+
+
+def _importable(module: str) -> bool:
+    from importlib.util import find_spec
+
+    return find_spec(module) is not None
 
 
 def is_locked_error(exc: BaseException) -> bool:
@@ -84,18 +158,40 @@ def is_locked_error(exc: BaseException) -> bool:
     return "database is locked" in text or "database table is locked" in text
 
 
+def describe_engine(engine: Engine) -> str:
+    """The database an engine opens, for messages: a file path, or a URL without password."""
+    if engine.dialect.name == "sqlite" and engine.url.database:
+        return engine.url.database
+    return engine.url.render_as_string(hide_password=True)
+
+
 @contextmanager
-def _translate_operational_errors() -> Iterator[None]:
+def _translate_errors(engine: Engine) -> Iterator[None]:
+    """Driver errors that mean the database cannot be used become DatabaseUnavailable
+    (exit 5), naming the database; the rest pass unchanged."""
     try:
         yield
-    except sa.exc.OperationalError as exc:
-        if is_locked_error(exc):
-            raise DatabaseUnavailable(
-                "database is locked by another crm process; try again"
-            ) from exc
-        if "unable to open database" in str(exc).lower():
-            raise DatabaseUnavailable(f"cannot open the database: {exc.orig}") from exc
-        raise
+    except sa.exc.DBAPIError as exc:
+        translated = _unavailable(exc, describe_engine(engine))
+        if translated is None:
+            raise
+        raise translated from exc
+
+
+def _unavailable(exc: sa.exc.DBAPIError, where: str) -> DatabaseUnavailable | None:
+    text = str(exc.orig if exc.orig is not None else exc).lower()
+    if is_locked_error(exc):
+        return DatabaseUnavailable("database is locked by another crm process; try again")
+    if "file is not a database" in text:
+        return DatabaseUnavailable(f"{where} is not a crm database (file is not a database)")
+    if "malformed" in text:
+        return DatabaseUnavailable(
+            f"the database {where} is damaged (database disk image is malformed); "
+            "run crm db check for details"
+        )
+    if "unable to open database" in text:
+        return DatabaseUnavailable(f"cannot open the database {where}: {exc.orig}")
+    return None
 
 
 class Store:
@@ -113,14 +209,14 @@ class Store:
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for queries; nothing it does is committed."""
-        with _translate_operational_errors(), Session(self.engine) as session:
+        with _translate_errors(self.engine), Session(self.engine) as session:
             yield session
             session.rollback()
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: committed if the block succeeds, rolled back on any error."""
-        with _translate_operational_errors(), Session(self._write_engine) as session:
+        with _translate_errors(self.engine), Session(self._write_engine) as session:
             try:
                 yield session
                 session.commit()
@@ -134,7 +230,7 @@ class Store:
 
 def current_revision(engine: Engine) -> str | None:
     """The database's Alembic revision, or None for a database never migrated."""
-    with _translate_operational_errors(), engine.connect() as connection:
+    with _translate_errors(engine), engine.connect() as connection:
         try:
             return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
         except sa.exc.OperationalError as exc:
@@ -153,7 +249,7 @@ def upgrade(store: Store) -> str | None:
     from crmcli.store import migrate
 
     migrate.check_known(start)
-    with _translate_operational_errors():
+    with _translate_errors(store.engine):
         migrate.upgrade_to_head(store._write_engine)
     return start
 

@@ -246,3 +246,49 @@ def test_real_process_streams_and_exit_code(small, run_crm):
     assert lines[0].startswith("crm: error: ")
     assert [line.startswith("  ") for line in lines[1:]] == [True, True]
     assert "Traceback" not in result.stderr
+
+
+# Every command that writes and takes --format: a bad format is refused before the write.
+WRITES_WITH_FORMAT = [
+    ("customer", "add", "Zed"),
+    ("customer", "edit", "Grace", "--title", "CTO"),
+    ("company", "add", "Umbrella"),
+    ("company", "edit", "Acme", "--industry", "retail"),
+    ("deal", "add", "X", "--customer", "Grace"),
+    ("deal", "edit", "1", "--value", "5"),
+    ("deal", "move", "1", "proposal"),
+    ("deal", "won", "1"),
+    ("deal", "lost", "1", "--reason", "price"),
+    ("pipeline", "add", "Renewals", "--stage", "Due:30"),
+    ("log", "Grace", "call", "Hello"),
+    ("remind", "add", "Grace", "tomorrow", "Call"),
+    ("remind", "snooze", "1", "tomorrow"),
+]
+
+
+@pytest.mark.parametrize("args", WRITES_WITH_FORMAT, ids=[" ".join(a) for a in WRITES_WITH_FORMAT])
+@pytest.mark.parametrize("flag", ["--format", "-F"])
+def test_bad_format_on_a_write_is_refused_before_writing(small, before, args, flag):
+    result = small(*args, flag, "yaml", expect=2)
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("crm: error:"), result.stderr
+    assert "yaml" in lines[0]
+    assert snapshot(small) == before
+
+
+def test_every_write_with_a_format_option_is_covered():
+    """A new write command with --format joins WRITES_WITH_FORMAT (the test above)."""
+    from crmcli.commands.main import NOUNS, SHORTCUTS, _build
+
+    readers = {"list", "show", "board", "history", "timeline", "inbox", "search", "export"}
+    found = set()
+    for name in [*NOUNS, *SHORTCUTS]:
+        command = _build(name)
+        subcommands = getattr(command, "commands", {name: command})
+        for verb, sub in subcommands.items():
+            if verb in readers or not any("--format" in p.opts for p in sub.params):
+                continue
+            found.add((name, verb) if verb != name else (name,))
+    covered = {tuple(a[:2]) if a[0] not in SHORTCUTS else (a[0],) for a in WRITES_WITH_FORMAT}
+    assert found == covered

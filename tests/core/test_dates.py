@@ -20,6 +20,7 @@ from crmcli.kernel.dates import (
     to_utc,
 )
 from crmcli.kernel.errors import InvalidInput
+from crmcli.present.dates import format_local
 
 PARIS = dateutil_tz.gettz("Europe/Paris")
 # Wednesday 18 November 2026, 10:30 UTC = 11:30 in Paris (CET, UTC+1).
@@ -396,3 +397,44 @@ def test_parse_when_only_raises_invalid_input(text: str, zone) -> None:
         assert "\n" not in str(exc)
         return
     assert result.tzinfo is UTC
+
+
+# --- the years a date may have ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0001-01-01",
+        "9999-12-31 23:00",
+        "9999-12-31T23:59:59+00:00",
+        "1899-12-30 23:59",
+        "3000-01-02",
+        "in 1000 years",
+        "-200y",
+    ],
+)
+def test_dates_outside_1900_to_2999_are_refused(text: str) -> None:
+    """Such dates parse, but showing them in a zone with an offset overflows `datetime`.
+    The years are those of the UTC instant, so these are outside them in every zone."""
+    for zone in (UTC, PARIS, timezone(timedelta(hours=-10))):
+        with pytest.raises(InvalidInput, match=r"^cannot read date .*years 1900 to 2999"):
+            parse_when(text, NOW, tz=zone)
+        with pytest.raises(InvalidInput, match="years 1900 to 2999"):
+            parse_date(text, NOW, tz=zone)
+
+
+def test_the_first_and_last_accepted_instants() -> None:
+    assert parse_when("1900-01-01", NOW, tz=UTC) == utc(1900, 1, 1)
+    assert parse_when("2999-12-31 23:59:59", NOW, tz=UTC) == utc(2999, 12, 31, 23, 59, 59)
+    for edge in (utc(1900, 1, 1), utc(2999, 12, 31, 23, 59, 59)):
+        for zone in ZONES:
+            assert format_local(edge, zone)  # shown in any zone without overflowing
+
+
+@pytest.mark.parametrize(
+    "text", ["0001-01-01T00:00:00+00:00", "9999-12-31", "9999-12-31T23:00:00Z", "1899-06-01"]
+)
+def test_parse_iso_refuses_dates_outside_1900_to_2999(text: str) -> None:
+    with pytest.raises(InvalidInput, match=r"^cannot read ISO date .*years 1900 to 2999"):
+        parse_iso(text)

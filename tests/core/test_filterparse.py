@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -246,9 +248,13 @@ def test_format_quotes_what_would_not_read_back(f: Filter) -> None:
 # --- properties --------------------------------------------------------------------------
 
 fields = st.from_regex(r"[a-z_][a-z0-9_.]{0,12}", fullmatch=True)
-# Any text the parser could have produced: stripped and non-empty. Quotes, backslashes,
+# Any text the parser could have produced: NFC, stripped and non-empty. Quotes, backslashes,
 # operator characters and inner newlines are all allowed; format_filter must cope.
-texts = st.text(min_size=1, max_size=20).map(str.strip).filter(bool)
+texts = (
+    st.text(min_size=1, max_size=20)
+    .map(lambda text: unicodedata.normalize("NFC", text).strip())
+    .filter(bool)
+)
 terms = st.builds(
     Term, field=fields, op=st.sampled_from(OPERATORS), value=texts, negate=st.booleans()
 )
@@ -285,3 +291,14 @@ def test_any_string_parses_or_is_invalid_input(text: str) -> None:
     except InvalidInput:
         return
     assert isinstance(f, Filter)
+
+
+def test_text_is_read_as_nfc() -> None:
+    """A decomposed `école` (e + U+0301) means the composed one that stored text holds."""
+    composed, decomposed = "\u00e9cole", "e\u0301cole"
+    assert parse_filter([decomposed, f"name:{decomposed}"]) == Filter(
+        terms=(Term("name", ":", composed),), words=(composed,)
+    )
+    assert parse_filter(f"{decomposed} name:{decomposed}") == parse_filter(
+        [composed, f"name:{composed}"]
+    )

@@ -665,6 +665,42 @@ def test_a_bad_line_writes_nothing(varied):
             InvalidInput,
             r"^line 2: field 'id' must be a whole number",
         ),
+        (
+            '{"type": "customer", "name": "\\ud800"}',
+            InvalidInput,
+            r"^line 2: field 'name' is not valid text .*unpaired surrogate",
+        ),
+        (
+            '{"type": "customer", "name": "ok", "fields": {"x": ["\\udfff"]}}',
+            InvalidInput,
+            r"^line 2: field 'x' is not valid text",
+        ),
+        (
+            '{"type": "customer", "name": "\u200b"}',
+            InvalidInput,
+            r"^line 2: name cannot be only invisible characters",
+        ),
+        (
+            '{"type": "deal", "title": "t", "customer_id": 1, "close_date": "9999-12-31"}',
+            InvalidInput,
+            r"^line 2: field 'close_date': .*years 1900 to 2999",
+        ),
+        (
+            '{"type": "deal", "title": "t", "customer_id": 1, "close_date": "0001-01-01"}',
+            InvalidInput,
+            r"^line 2: field 'close_date': .*years 1900 to 2999",
+        ),
+        (
+            '{"type": "interaction", "customer_id": 1, "channel": "call", '
+            '"occurred_at": "0001-01-01T00:00:00Z"}',
+            InvalidInput,
+            r"^line 2: field 'occurred_at': .*years 1900 to 2999",
+        ),
+        (
+            '{"type": "reminder", "customer_id": 1, "due_at": "9999-12-31T23:00:00+00:00"}',
+            InvalidInput,
+            r"^line 2: field 'due_at': .*years 1900 to 2999",
+        ),
     ],
 )
 def test_errors_name_the_line(store, text, error, pattern):
