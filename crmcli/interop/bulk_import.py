@@ -13,11 +13,9 @@ of the file is kept.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from functools import cache, partial
 
 import sqlalchemy as sa
@@ -34,6 +32,7 @@ from crmcli.entities.registry import RecordType
 from crmcli.kernel import config, validate
 from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
 from crmcli.query import fulltext
+from crmcli.store.backends import backend_of
 from crmcli.store.models import (
     Company,
     Customer,
@@ -44,7 +43,6 @@ from crmcli.store.models import (
     Pipeline,
     Stage,
     Tag,
-    UTCDateTime,
     utcnow,
 )
 
@@ -66,7 +64,6 @@ _UNSET_DEAL = dict.fromkeys(("close_date", "lost_reason", "owner", "deleted_at")
 _UNSET_INTERACTION = {"direction": "out", "summary": None, "body": None}
 _UNSET_REMINDER = {"text": None, "done_at": None, "snooze_count": 0}
 _QUERY_CHUNK = 900
-IMPORT_CACHE_KIB = 256 * 1024
 
 
 @dataclass
@@ -101,15 +98,13 @@ class BulkCreates:
             "interaction": self._interaction,
             "reminder": self._reminder,
         }
-        if session.get_bind().dialect.name == "sqlite":
-            # A big import touches every index page: a generous page cache (for this
-            # connection only) keeps them in memory instead of re-reading them per batch.
-            session.connection().exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
-        #: SQLite checks every link as rows go in (foreign_keys is on) and every email against
-        #: its unique index, so the batch looks them up only when it refuses one, to name the
-        #: line: at a million customers the lookups beforehand cost over 20 s of a 5-minute
-        #: import. Elsewhere they come first.
-        self.sqlite_enforces = _foreign_keys_on(session)
+        self.backend = backend_of(session)
+        self.backend.prepare_bulk_load(session)
+        #: Where the database checks every link as rows go in (SQLite with foreign_keys on)
+        #: and every email against its unique index, the batch looks them up only when it
+        #: refuses one, to name the line: at a million customers the lookups beforehand cost
+        #: over 20 s of a 5-minute import. Elsewhere they come first.
+        self.database_enforces = self.backend.enforces_links_on_insert(session)
         self.high: dict[str, int] = {}
         for record_type in bulk_types():
             self.note_written(record_type.name)
@@ -166,9 +161,9 @@ class BulkCreates:
     def _defer_indexes(self) -> list[sa.Index]:
         """Into empty tables, load first and index after: building an index from sorted
         data costs a fraction of updating it row by row. Unique indexes stay (they are
-        rules), and so does everything on a table that already has rows. SQLite only, where
-        DDL is transactional: a failed import rolls the indexes back with the rows."""
-        if self.session.get_bind().dialect.name != "sqlite":
+        rules), and so does everything on a table that already has rows. Only where DDL is
+        transactional (the backend says): a failed import rolls the indexes back with the rows."""
+        if not self.backend.defers_indexes:
             return []
         deferred: list[sa.Index] = []
         models = [t.model for t in bulk_types()]
@@ -427,7 +422,7 @@ class BulkCreates:
             rows = batch.rows.get(kind)
             if not rows:
                 continue
-            if not self.sqlite_enforces:
+            if not self.database_enforces:
                 self._check_links(kind, rows, batch.lines[kind])
             if kind == "deal":
                 self._fill_companies(rows)
@@ -473,8 +468,8 @@ class BulkCreates:
         if not rows:
             return
         try:
-            insert_rows(self.session, model.__table__, rows)
-        except sqlite3.IntegrityError as error:
+            self.backend.insert_rows(self.session, model.__table__, rows)
+        except self.backend.integrity_errors() as error:
             if name_line is not None and refused and refused in str(error):
                 name_line()
             raise
@@ -528,7 +523,7 @@ class BulkCreates:
                     f"line {line}: email {address} already belongs to customer {seen[address]}"
                 )
             seen[address] = row["customer_id"]
-        if not self.sqlite_enforces:
+        if not self.database_enforces:
             self._check_taken_emails(batch)
 
     def _check_taken_emails(self, batch: _Batch) -> None:
@@ -564,51 +559,6 @@ class BulkCreates:
             batch.search.append(("customer", row["id"], row["name"], body))
 
 
-def insert_rows(session: Session, table: sa.Table, rows: list[dict]) -> None:
-    """executemany into `table`. On SQLite, straight through the driver with values already
-    in the form SQLAlchemy stores them (UTC text datetimes): its per-value processing would
-    otherwise cost more than SQLite's own work. Elsewhere, a plain Core insert."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite":
-        session.execute(sa.insert(table), rows)
-        return
-    columns = [column.name for column in table.columns]
-    special = [
-        (index, convert)
-        for index, column in enumerate(table.columns)
-        if (convert := _sqlite_converter(column.type)) is not None
-    ]
-    sql = (
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-    )
-    values = []
-    for row in rows:
-        record = list(map(row.get, columns))  # missing keys are NULL
-        for index, convert in special:
-            if record[index] is not None:
-                record[index] = convert(record[index])
-        values.append(record)
-    connection.connection.driver_connection.executemany(sql, values)
-
-
-def _sqlite_converter(column_type: sa.types.TypeEngine):
-    """How a value of this type is written as SQLAlchemy would on SQLite (None: as it is)."""
-    if isinstance(column_type, UTCDateTime):
-        return _sqlite_datetime
-    if isinstance(column_type, sa.Date):
-        return date.isoformat
-    if isinstance(column_type, sa.Boolean):
-        return int
-    return None
-
-
-def _sqlite_datetime(value: datetime) -> str:
-    """The text SQLAlchemy writes for a UTCDateTime on SQLite: naive UTC, microseconds."""
-    if value.tzinfo is not UTC:  # what the readers return is UTC already
-        value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-
-
 def _chunks(values: list, size: int = _QUERY_CHUNK) -> Iterable[list]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
@@ -618,12 +568,6 @@ def _owner_lines(batch: _Batch) -> dict[int, int]:
     """The line each customer of the batch came from, by customer id."""
     customers = batch.rows["customer"]
     return dict(zip((r["id"] for r in customers), batch.lines["customer"], strict=True))
-
-
-def _foreign_keys_on(session: Session) -> bool:
-    if session.get_bind().dialect.name != "sqlite":
-        return False
-    return session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
 def _existing_ids(session: Session, model, ids: set[int]) -> set[int]:

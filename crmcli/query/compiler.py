@@ -7,10 +7,11 @@ phrases go to the full-text index. Every clause is written so an index can serve
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql import operators
 from sqlmodel import Session, col, func
 
 from crmcli.entities import registry
@@ -58,7 +59,7 @@ def text_match(session: Session, entity: str, words: list[str]) -> Clause:
     """Full-text words: FTS5 on SQLite, a LIKE on the record's title elsewhere."""
     record_type = registry.listable(entity)
     if fulltext.available(session):
-        subquery = fulltext.matching_ids(entity, words)
+        subquery = fulltext.matching_ids(session, entity, words)
         if subquery is None:
             return sa.true()
         return col(record_type.model.id).in_(subquery)
@@ -73,7 +74,7 @@ def driven_by_text(session: Session, entity: str, flt: Filter) -> bool:
     walks the sort index (`deleted_at, name`) and tests each record against the hits: quick
     when most records match, a scan of the table when few do ("Freya Smit" among a million
     customers: 58 ms instead of 3). So the hits are counted (up to a cap) and, when few, the
-    list looks them up by id and sorts them; see `unindexed`.
+    list looks them up by id and sorts them (see the backend's `unindexed`).
     """
     return (
         bool(flt.words)
@@ -82,19 +83,13 @@ def driven_by_text(session: Session, entity: str, flt: Filter) -> bool:
     )
 
 
-def unindexed(column: sa.ColumnElement) -> sa.ColumnElement:
-    """The column behind SQLite's unary `+`: the same value, but no index may serve it.
-
-    Used only where the full-text index exists, i.e. on SQLite.
-    """
-    return sa.UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
-
-
-def order_by(entity: str, sort: str | None, *, use_index: bool = True) -> list[sa.ColumnElement]:
+def order_by(
+    entity: str, sort: str | None, *, unindexed: Callable[[Any], Any] | None = None
+) -> list[sa.ColumnElement]:
     """`--sort name`, `--sort -created` (newest first); the id breaks ties.
 
-    `use_index=False` keeps the planner from reading the rows in sort order through an index
-    (see `driven_by_text`); the id tie-breaker is the rowid and stays as it is.
+    `unindexed` (the backend's) keeps the planner from reading the rows in sort order
+    through an index (see `driven_by_text`); the id tie-breaker stays as it is.
     """
     record_type = registry.listable(entity)
     spec = registry.listing_of(entity)
@@ -109,7 +104,7 @@ def order_by(entity: str, sort: str | None, *, use_index: bool = True) -> list[s
                 f"cannot sort {entity}s by '{key}': use {', '.join(sorted(spec.sorts))} "
                 "(prefix - for descending)"
             )
-        if not use_index:
+        if unindexed is not None:
             column = unindexed(column)
         columns.append(column.desc() if descending else column.asc())
     if not any(k.lstrip("-+").lower() == "id" for k in keys):

@@ -1,8 +1,9 @@
-"""The full-text index (SQLite FTS5), kept in step with every write in the same transaction.
+"""The full-text index, kept in step with every write in the same transaction.
 
-One FTS5 table covers every entity. Its rowid packs the entity and the record id
-(`id * 8 + code`), so updating one record's entry is a rowid lookup, not a scan.
-On other databases the index is absent and text search falls back to LIKE.
+One index covers every record type. An entry's key packs the type's code (from the
+registry) and the record id (`id * 8 + code`), so updating one record's entry is a key
+lookup, not a scan. The backend keeps the index (SQLite: FTS5); where it has none, text
+search falls back to LIKE on each record's title.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from crmcli.entities import registry
+from crmcli.store.backends import backend_of
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -30,7 +32,7 @@ def rowid(entity: str, entity_id: int) -> int:
 
 
 def available(session: Session) -> bool:
-    return session.get_bind().dialect.name == "sqlite"
+    return backend_of(session).full_text
 
 
 def _text(parts: Iterable[str | None]) -> str:
@@ -43,24 +45,16 @@ def index(
     """Replace one record's entry."""
     if not available(session):
         return
-    key = rowid(entity, entity_id)
-    session.execute(sa.text("DELETE FROM search_index WHERE rowid = :r"), {"r": key})
-    session.execute(
-        sa.text("INSERT INTO search_index(rowid, title, body) VALUES (:r, :t, :b)"),
-        {"r": key, "t": title or "", "b": _text(body)},
-    )
+    backend_of(session).index_replace(session, rowid(entity, entity_id), title or "", _text(body))
 
 
 def index_many(session: Session, rows: Sequence[tuple[str, int, str | None, str]]) -> None:
     """Bulk entries for new records: (entity, id, title, body)."""
     if not rows or not available(session):
         return
-    driver = session.connection().connection.driver_connection
-    assert driver is not None, "a checked-out connection has its driver connection"
     code = codes()
-    driver.executemany(
-        "INSERT INTO search_index(rowid, title, body) VALUES (?, ?, ?)",
-        [(i * 8 + code[e], t or "", b) for e, i, t, b in rows],
+    backend_of(session).index_insert_many(
+        session, [(i * 8 + code[e], t or "", b) for e, i, t, b in rows]
     )
 
 
@@ -82,14 +76,8 @@ def hit_counts(session: Session, words: Sequence[str]) -> dict[str, int]:
     if expression is None:
         return {}
     kinds = {code: entity for entity, code in codes().items()}
-    found = session.execute(
-        sa.text(
-            "SELECT rowid % 8, count(*) FROM search_index WHERE search_index MATCH :fts "
-            "GROUP BY rowid % 8"
-        ),
-        {"fts": expression},
-    )
-    return {kinds[code]: count for code, count in found if code in kinds}
+    found = backend_of(session).index_hit_counts(session, expression)
+    return {kinds[code]: count for code, count in found.items() if code in kinds}
 
 
 #: Up to this many hits, a list with words is driven from the index (its hits looked up by id
@@ -102,22 +90,14 @@ def has_few_hits(session: Session, entity: str, words: Sequence[str]) -> bool:
     expression = match_expression(words)
     if expression is None:
         return False
-    found = session.execute(
-        sa.text(
-            "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH :fts "
-            "AND rowid % 8 = :code LIMIT :cap)"
-        ),
-        {"fts": expression, "code": codes()[entity], "cap": FEW_HITS + 1},
-    ).scalar_one()
+    backend = backend_of(session)
+    found = backend.index_count_capped(session, expression, codes()[entity], FEW_HITS + 1)
     return found <= FEW_HITS
 
 
-def matching_ids(entity: str, words: Sequence[str]) -> sa.TextClause | None:
+def matching_ids(session: Session, entity: str, words: Sequence[str]) -> sa.TextClause | None:
     """A subquery of ids of `entity` whose text matches every word (None: nothing to match)."""
     expression = match_expression(words)
     if expression is None:
         return None
-    code = codes()[entity]
-    return sa.text(
-        "SELECT rowid / 8 FROM search_index WHERE search_index MATCH :fts AND rowid % 8 = :code"
-    ).bindparams(fts=expression, code=code)
+    return backend_of(session).index_matching_ids(expression, codes()[entity])

@@ -13,6 +13,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from crmcli.entities import registry
 from crmcli.query import compiler as query
 from crmcli.query.parser import Filter, parse_filter
+from crmcli.store.backends import backend_of
 
 
 def select_rows(
@@ -38,9 +39,10 @@ def select_rows(
         # The ORM attribute stands for its column wherever a column expression goes.
         gone = cast(sa.ColumnElement[Any], col(model.deleted_at))
         if from_hits:
-            gone = query.unindexed(gone)
+            gone = backend_of(session).unindexed(gone)
         statement = statement.where(gone.is_not(None) if deleted else gone.is_(None))
-    statement = statement.order_by(*query.order_by(entity, sort, use_index=not from_hits))
+    unindexed = backend_of(session).unindexed if from_hits else None
+    statement = statement.order_by(*query.order_by(entity, sort, unindexed=unindexed))
     limit = query.validate_limit(limit)
     if limit:
         statement = statement.limit(limit)

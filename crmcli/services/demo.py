@@ -13,9 +13,7 @@ that "due today" reminders are kept inside the user's local day.
 from __future__ import annotations
 
 import random
-import sqlite3
 import unicodedata
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,8 +22,10 @@ from sqlmodel import Session, col, func, select
 
 from crmcli.entities import refs
 from crmcli.kernel import config
-from crmcli.kernel.errors import Conflict, InvalidInput
+from crmcli.kernel.errors import Conflict, DatabaseUnavailable, InvalidInput
 from crmcli.services import companies, customers, deals, interactions, pipelines, reminders
+from crmcli.store.backends import backend_of
+from crmcli.store.backends.sqlite import SQLITE
 from crmcli.store.models import (
     Company,
     Customer,
@@ -285,8 +285,8 @@ def build_demo(
     existing = session.exec(select(func.count()).select_from(Customer)).one()
     if existing:
         raise Conflict("the database already has customers; demo needs an empty database")
-    if mark and session.get_bind().dialect.name == "sqlite":
-        session.connection().exec_driver_sql(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")
+    if mark:
+        backend_of(session).mark_file(session, DEMO_APPLICATION_ID)
     rng = random.Random(seed)
     now = _to_utc(now) if now is not None else utcnow()
 
@@ -339,27 +339,13 @@ def _target_state(path: Path) -> tuple[str, str]:
     if path.stat().st_size == 0:
         return "blank", ""
     try:
-        with closing(sqlite3.connect(path)) as connection:
-            if connection.execute("PRAGMA application_id").fetchone()[0] == DEMO_APPLICATION_ID:
-                return "demo", ""
-            tables = {
-                name
-                for (name,) in connection.execute(
-                    "SELECT name FROM sqlite_master WHERE type = 'table'"
-                )
-            }
-            holds = any(
-                connection.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchone()
-                for table in _RECORD_TABLES
-                if table in tables
-            )
-            if holds or (
-                "pipeline" in tables
-                and connection.execute("SELECT count(*) FROM pipeline").fetchone()[0] > 1
-            ):
-                return "other", "it holds records"
-    except sqlite3.Error as exc:
+        mark, filled, pipelines = SQLITE.file_facts(path, _RECORD_TABLES)
+    except DatabaseUnavailable as exc:
         return "other", str(exc)  # "file is not a database", ...
+    if mark == DEMO_APPLICATION_ID:
+        return "demo", ""
+    if filled or pipelines > 1:
+        return "other", "it holds records"
     return "blank", ""
 
 

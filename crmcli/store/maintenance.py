@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import sqlite3
-import tempfile
-from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
 import sqlalchemy as sa
 
 from crmcli.kernel import config
 from crmcli.kernel.errors import Conflict, DatabaseUnavailable, InvalidInput
-from crmcli.store.db import (
-    SCHEMA_REVISION,
-    Store,
-    current_revision,
-    database_url,
-    is_locked_error,
-)
-
-T = TypeVar("T")
+from crmcli.store.backends.base import first_line
+from crmcli.store.db import SCHEMA_REVISION, Store
 
 
 def describe_location(location: str | None) -> str:
@@ -57,67 +44,42 @@ class CheckReport:
 
 
 def check(store: Store) -> CheckReport:
-    """Every check runs even when another failed, so a damaged file gets a full report
-    (what SQLite says about it) instead of the first error."""
-    if not store.is_sqlite:
-        return CheckReport(current_revision(store.engine), SCHEMA_REVISION, ["ok"], [])
-    failure: str | None = None
-    try:
-        connection = store.engine.connect()
-    except sa.exc.DBAPIError as exc:  # not a database at all: nothing can be read
-        failure = _problem(exc)
-        return CheckReport(None, SCHEMA_REVISION, [failure], [failure], failure, failure)
-    with connection:
-        revision, schema_problem = _attempt(
-            lambda: connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-        )
-        if schema_problem is not None and "no such table" in schema_problem:
-            schema_problem = None  # never migrated: revision none
-        rows, integrity_problem = _attempt(
-            lambda: [r[0] for r in connection.exec_driver_sql("PRAGMA integrity_check")]
-        )
-        foreign, foreign_problem = _attempt(
-            lambda: [
-                f"{r[0]} row {r[1]} -> {r[2]}"
-                for r in connection.exec_driver_sql("PRAGMA foreign_key_check")
-            ]
-        )
-        _, index_problem = _attempt(
-            lambda: connection.exec_driver_sql(
-                "INSERT INTO search_index(search_index) VALUES ('integrity-check')"
-            )
-        )
+    """The schema revision and the backend's integrity checks. Every check runs even when
+    another failed, so a damaged file gets a full report instead of the first error."""
+    revision, schema_problem = _revision(store)
+    found = store.backend.integrity_problems(store.engine)
+    if found is None:  # a server keeps its own integrity
+        return CheckReport(revision, SCHEMA_REVISION, ["ok"], [], "ok", schema_problem)
     return CheckReport(
         revision,
         SCHEMA_REVISION,
-        [integrity_problem] if integrity_problem else (rows or []),
-        [foreign_problem] if foreign_problem else (foreign or []),
-        index_problem or "ok",
+        list(found["integrity"]),
+        list(found["foreign_keys"]),
+        str(found["search_index"]),
         schema_problem,
     )
 
 
-def _attempt(run: Callable[[], T]) -> tuple[T | None, str | None]:
-    """(result, None), or (None, the database's complaint); a lock is still an error."""
+def _revision(store: Store) -> tuple[str | None, str | None]:
+    """(the Alembic revision, None), or (None, why it could not be read); a database never
+    migrated has revision None and no problem."""
     try:
-        return run(), None
+        with store.engine.connect() as connection:
+            revision = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
+            return revision.scalar(), None
     except sa.exc.DBAPIError as exc:
-        return None, _problem(exc)
-
-
-def _problem(exc: sa.exc.DBAPIError) -> str:
-    if is_locked_error(exc):
-        raise DatabaseUnavailable("database is locked by another crm process; try again") from exc
-    lines = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
+        if store.backend.is_locked_error(exc):
+            raise DatabaseUnavailable(
+                "database is locked by another crm process; try again"
+            ) from exc
+        said = first_line(exc)
+        if "no such table" in said or "does not exist" in said:
+            return None, None
+        return None, said
 
 
 def backup(store: Store, target: str, *, force: bool = False) -> Path:
-    """A consistent copy of a live SQLite database (the online backup API), written to a
-    private temporary file beside the target and renamed over it: never half a copy, and
-    nothing left behind when it fails."""
-    if not store.is_sqlite:
-        raise InvalidInput("backup copies SQLite files; use pg_dump for PostgreSQL")
+    """A consistent copy of the live database at `target` (the backend's way)."""
     destination = Path(target).expanduser()
     if destination.is_dir():
         raise InvalidInput(
@@ -127,30 +89,5 @@ def backup(store: Store, target: str, *, force: bool = False) -> Path:
         raise Conflict(f"{destination} exists; add --force to overwrite it")
     if not destination.parent.is_dir():
         raise InvalidInput(f"no such folder: {destination.parent}")
-    source_path = sa.engine.make_url(database_url(store.location)).database
-    if not source_path:
-        raise InvalidInput("an in-memory database has no file to back up")
-    try:
-        fd, name = tempfile.mkstemp(
-            prefix=f".{destination.name}.", suffix=".partial", dir=destination.parent
-        )  # mode 0600
-    except OSError as exc:
-        raise InvalidInput(f"cannot write in {destination.parent}: {_reason(exc)}") from None
-    os.close(fd)
-    partial = Path(name)
-    try:
-        with (
-            closing(sqlite3.connect(source_path)) as source,
-            closing(sqlite3.connect(partial)) as copy,
-        ):
-            source.backup(copy)
-        partial.replace(destination)
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {destination}: {_reason(exc)}") from None
-    finally:
-        partial.unlink(missing_ok=True)
+    store.backend.backup(store.engine, destination)
     return destination
-
-
-def _reason(exc: OSError) -> str:
-    return (exc.strerror or str(exc)).lower()

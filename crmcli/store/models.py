@@ -16,6 +16,7 @@ from sqlmodel import Field, SQLModel
 from sqlmodel.main import SQLModelConfig
 
 from crmcli.kernel.vocabulary import CHANNELS, DIRECTIONS, STAGE_KINDS  # noqa: F401 (re-exported)
+from crmcli.store.backends import backend_named
 
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(column_0_label)s",
@@ -68,7 +69,7 @@ class UTCDateTime(sa.TypeDecorator):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value.replace(tzinfo=None) if backend_named(dialect.name).naive_datetimes else value
 
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is None:

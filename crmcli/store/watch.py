@@ -4,9 +4,7 @@ A long-lived view (the TUI's board and inbox) polls `Watcher.version()` about on
 and reloads when the value changes, so a deal moved with the CLI in another terminal shows
 up without a keypress.
 
-- On SQLite, `PRAGMA data_version` on one dedicated connection: O(1), and it changes
-  whenever *another* connection commits (another process, or this program's own write
-  connections), which is exactly what a reader needs. The watcher never writes on it.
+- Where the backend has a cheap probe of its own (SQLite's `PRAGMA data_version`), that.
 - Elsewhere, `data_version(session)`: a fingerprint of counts and high-water marks of the
   tables views show (deals, stage changes, reminders, interactions, customers, stages).
 """
@@ -22,8 +20,6 @@ from sqlmodel import Session, col, func, select
 from crmcli.store.models import Customer, Deal, Interaction, Pipeline, Reminder, Stage, StageChange
 
 if TYPE_CHECKING:
-    from sqlalchemy.pool import PoolProxiedConnection
-
     from crmcli.store.db import Store
 
 __all__ = ["Watcher", "data_version"]
@@ -59,29 +55,20 @@ class Watcher:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._lock = threading.Lock()
-        self._raw: PoolProxiedConnection | None = None
-        if store.is_sqlite:
-            # A pooled DB-API connection kept for the watcher's lifetime (SQLAlchemy opens
-            # file databases with check_same_thread=False, so worker threads may share it).
-            self._raw = store.engine.raw_connection()
+        self._probe = store.backend.version_probe(store.engine)
 
     def version(self) -> object:
         """An opaque value: equal between two calls if and only if nothing was committed."""
         with self._lock:
-            if self._raw is not None:
-                cursor = self._raw.cursor()
-                try:
-                    cursor.execute("PRAGMA data_version")
-                    row = cursor.fetchone()
-                    assert row is not None, "PRAGMA data_version always returns one row"
-                    return row[0]
-                finally:
-                    cursor.close()
+            if self._probe is not None:
+                probe, _close = self._probe
+                return probe()
             with self._store.read() as session:
                 return data_version(session)
 
     def close(self) -> None:
         with self._lock:
-            if self._raw is not None:
-                self._raw.close()
-                self._raw = None
+            if self._probe is not None:
+                _probe, close = self._probe
+                close()
+                self._probe = None

@@ -295,12 +295,12 @@ def test_a_read_only_database_is_unavailable(cli, ada, db_path) -> None:
 
 
 def test_a_folder_that_refuses_the_new_database_is_unavailable(cli, tmp_path, monkeypatch):
-    import crmcli.store.db as db
+    import crmcli.store.backends.sqlite as sqlite_backend
 
     def refuse(path, *_args, **_kwargs):
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(db.os, "open", refuse)
+    monkeypatch.setattr(sqlite_backend.os, "open", refuse)
     monkeypatch.setenv("CRM_DB", str(tmp_path / "new" / "crm.db"))
     line = one_error_line(cli("customer", "list", expect=5))
     assert "permission denied" in line and str(tmp_path / "new" / "crm.db") in line
@@ -309,12 +309,12 @@ def test_a_folder_that_refuses_the_new_database_is_unavailable(cli, tmp_path, mo
 def test_a_folder_that_refuses_the_backup_is_invalid_and_left_clean(
     cli, ada, tmp_path, monkeypatch
 ):
-    import crmcli.store.maintenance as maintenance
+    import crmcli.store.backends.sqlite as sqlite_backend
 
     def refuse(*_args, **_kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(maintenance.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(sqlite_backend.tempfile, "mkstemp", refuse)
     line = one_error_line(cli("db", "backup", str(tmp_path / "copy.db"), expect=2))
     assert "permission denied" in line
     assert not (tmp_path / "copy.db").exists()

@@ -823,17 +823,17 @@ def test_without_enforced_constraints_links_and_emails_are_checked_first(
     varied, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The path other databases take: lookups before the insert, same messages."""
-    from crmcli.interop import bulk_import
+    from crmcli.store.backends.sqlite import SQLiteBackend
 
-    monkeypatch.setattr(bulk_import, "_foreign_keys_on", lambda session: False)
+    monkeypatch.setattr(SQLiteBackend, "enforces_links_on_insert", lambda self, session: False)
     written: list[str] = []
-    insert_rows = bulk_import.insert_rows
+    insert_rows = SQLiteBackend.insert_rows
 
-    def recording(session, table, rows) -> None:
+    def recording(self, session, table, rows) -> None:
         written.append(table.name)
-        insert_rows(session, table, rows)
+        insert_rows(self, session, table, rows)
 
-    monkeypatch.setattr(bulk_import, "insert_rows", recording)
+    monkeypatch.setattr(SQLiteBackend, "insert_rows", recording)
     before = export_lines(varied)
     with pytest.raises(NotFound, match=r"^line 2: no customer with id 999999$"):
         run_import(
