@@ -50,6 +50,7 @@ from crmcli.kernel.errors import Ambiguous, Conflict, CrmError, InvalidInput, No
 from crmcli.query import fulltext
 from crmcli.services import companies, customers, deals
 from crmcli.store import attributes
+from crmcli.store.backends import backend_of
 from crmcli.store.models import (
     STAGE_KINDS,
     Company,
@@ -192,6 +193,11 @@ def _import(session: Session, lines: Iterable[str], source: str) -> ImportReport
     except Exception as exc:
         _reraise_naming_line(exc, None)
     session.flush()
+    # Lines carry their ids: the next record added must get one after them.
+    written = [t.model.__table__ for t in registry.all_types() if report.created[t.name]]
+    if report.created["pipeline"]:
+        written.append(Stage.__table__)
+    backend_of(session).reset_sequences(session, written)
     return report
 
 
