@@ -134,7 +134,7 @@ class SQLiteBackend(Backend):
             ),
             {"fts": expression},
         )
-        return {code: count for code, count in found.tuples()}
+        return {row[0]: row[1] for row in found}
 
     def index_count_capped(self, session: Session, expression: str, code: int, cap: int) -> int:
         return session.execute(
