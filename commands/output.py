@@ -1,4 +1,4 @@
-"""Render records for the CLI in one of the output formats (DESIGN.md §4, "Output").
+"""Render records for the CLI in one of the output formats (README, "Output").
 
 Records arrive as plain JSON-ready dicts. The machine formats (tsv, json, ndjson, csv, ids)
 write while they iterate so that a large export never sits in memory, and their shape is an

@@ -1,4 +1,4 @@
-"""Import hygiene (DESIGN.md §1): the core imports no UI package, and start-up stays light."""
+"""Import hygiene (ARCHITECTURE.md, "Layers"): the core imports no UI package, and start-up stays light."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""REF resolution (DESIGN.md §4): an id, an email, or a name fragment matching one record.
+"""REF resolution: an id, an email, or a name fragment matching one record.
 
 An exact (case-insensitive) name wins over fragments, so "Ann" finds Ann even when Anna
 exists. Two or more matches are an error that lists the candidates.

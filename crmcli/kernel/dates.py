@@ -1,4 +1,4 @@
-"""Reading dates: the WHEN grammar of DESIGN.md §4, UTC storage, the user's local zone.
+"""Reading dates: the WHEN grammar of the README ("Dates"), UTC storage, the user's local zone.
 
 Showing them (local time in tables, "2 h ago", a card's "5h") is `crmcli.present.dates`.
 
@@ -114,7 +114,7 @@ def _error(text: str, reason: str = ACCEPTED_FORMS) -> InvalidInput:
 
 
 def parse_when(text: str, now: datetime | None = None, *, tz: tzinfo | None = None) -> datetime:
-    """Read a user's WHEN (DESIGN.md §4) into an aware UTC datetime.
+    """Read a user's WHEN (README, "Dates") into an aware UTC datetime.
 
     `now` anchors relative forms (default: the current time; naive means UTC) and `tz` is
     the user's zone for calendar words and times without an offset (default: `user_zone()`).

@@ -1,6 +1,6 @@
 """Errors that carry their exit code, so both faces report them the same way.
 
-Exit codes are an API (DESIGN.md §4): 0 ok, 1 internal error, 2 usage or invalid
+Exit codes are an API (README, "Exit codes"): 0 ok, 1 internal error, 2 usage or invalid
 input, 3 not found, 4 ambiguous or conflict, 5 database unavailable.
 """
 

@@ -1,6 +1,6 @@
 """The filter language's parser: argv words (or one string) in, a `Filter` value out.
 
-Shared by `list`, `search` and the TUI's filter box (DESIGN.md §4), so it is pure: no
+Shared by `list`, `search` and the TUI's filter box (README, "Filters"), so it is pure: no
 database, no knowledge of which fields exist. Deciding whether `income` is a real field, and
 what `eom` means, is the compiler's job; this module only checks the shape of each term.
 

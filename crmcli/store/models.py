@@ -1,4 +1,4 @@
-"""The data model (DESIGN.md §2) as SQLModel tables.
+"""The data model as SQLModel tables (ARCHITECTURE.md, "Storage and backends").
 
 The schema is owned by Alembic (`migrations/`); these classes describe it for the ORM and for
 autogenerate, and a test fails if the two drift apart. Tags and custom fields live in two

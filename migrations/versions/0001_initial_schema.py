@@ -233,7 +233,7 @@ def upgrade() -> None:
     _seed_default_pipeline()
 
 
-#: The default pipeline of DESIGN.md §2: (name, probability %, kind, rotting days).
+#: The default pipeline: (name, probability %, kind, rotting days).
 DEFAULT_STAGES = [
     ("Lead", 10, "open", 14),
     ("Qualified", 25, "open", 14),

@@ -1,5 +1,5 @@
 """Dates at the edge of what `datetime` can show: refused when typed or imported, so no
-table view ever overflows in a zone with an offset (DESIGN.md §4, "Dates")."""
+table view ever overflows in a zone with an offset (README, "Dates")."""
 
 from __future__ import annotations
 

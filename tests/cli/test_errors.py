@@ -1,6 +1,6 @@
 """Error paths: one line on stderr, the documented exit code, no traceback, nothing written.
 
-DESIGN.md §4: 0 ok, 1 internal error, 2 usage or invalid input, 3 not found, 4 ambiguous or
+README, "Exit codes": 0 ok, 1 internal error, 2 usage or invalid input, 3 not found, 4 ambiguous or
 conflict. Every case runs against the same small database and compares `crm export` before
 and after, so a failed command that wrote anything shows up as a diff.
 """

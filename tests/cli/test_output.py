@@ -1,4 +1,4 @@
-"""Tests for crmcli.commands.output: the output formats are an API (DESIGN.md §4)."""
+"""Tests for crmcli.commands.output: the output formats are an API (README, "Output")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`crm search` and the filter language of every `list` (DESIGN.md §4, "Filters")."""
+"""`crm search` and the filter language of every `list` (README, "Filters")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The WHEN grammar (DESIGN.md §4) and the UTC/local helpers, with a fixed clock and zone
+"""The WHEN grammar (README, "Dates") and the UTC/local helpers, with a fixed clock and zone
 (showing dates is tests/core/test_present.py)."""
 
 from __future__ import annotations

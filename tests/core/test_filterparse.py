@@ -1,4 +1,4 @@
-"""The filter parser: the shapes DESIGN.md §4 promises, its errors, and round trips."""
+"""The filter parser: the shapes the README promises ("Filters"), its errors, and round trips."""
 
 from __future__ import annotations
 
