@@ -54,7 +54,7 @@ def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, Any]:
     values.update(readers.given_text(data, ("summary", "by")))
     if "body" in data:
         body = None if data["body"] is None else readers.text(data["body"], "body")
-        values["body"] = body if body and body.strip() else None
+        values["body"] = validate.long_text(body)
     values.update(readers.given_times(data, ("occurred_at", "created_at")))
     return values
 

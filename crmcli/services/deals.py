@@ -8,7 +8,8 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from crmcli.entities import refs
+from crmcli.entities import deal as deal_type
+from crmcli.entities import readers, refs
 from crmcli.entities.stages import step_target
 from crmcli.kernel import config, money, validate
 from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
@@ -51,9 +52,13 @@ def add(
     fields: Mapping[str, object] | None = None,
 ) -> Deal:
     """Create a deal in the first open stage (or `stage`) of the pipeline (default one)."""
+    given: dict[str, object] = {"title": title, "currency": currency}
+    given["owner"] = owner if owner is not None else config.default_owner()
+    given["close_date"] = close.isoformat() if close is not None else None
+    values = deal_type.read(readers.asked(given), new=True)
+    code = values.pop("currency", None) or config.default_currency()
     person = refs.customer(session, customer)
     chosen_pipeline = refs.pipeline(session, pipeline)
-    code = money.parse_currency(currency) if currency else config.default_currency()
     start = (
         refs.stage(session, chosen_pipeline.id, stage)
         if stage
@@ -61,15 +66,13 @@ def add(
     )
     now = utcnow()
     deal = Deal(
-        title=validate.name(title, "title"),
+        **values,
         customer_id=person.id,
         company_id=person.company_id,
         pipeline_id=chosen_pipeline.id,
         stage_id=start.id,
-        value_minor=money.to_minor(value, code) if value is not None else 0,
+        value_minor=deal_type.value_minor(value, code) if value is not None else 0,
         currency=code,
-        close_date=close,
-        owner=validate.optional_text(owner if owner is not None else config.default_owner()),
         created_at=now,
         updated_at=now,
         stage_changed_at=now,
@@ -98,27 +101,30 @@ def first_stage(session: Session, pipeline_id: int) -> Stage:
 
 def edit(session: Session, ref: str, changes: DealChanges) -> Deal:
     deal = refs.deal(session, ref, deleted=None)
-    if changes.title is not None:
-        deal.title = validate.name(changes.title, "title")
+    given = {
+        "title": changes.title,
+        "currency": changes.currency,
+        "owner": changes.owner,
+        "close_date": changes.close.isoformat() if changes.close is not None else None,
+    }
+    values = deal_type.read(readers.asked(given))
+    currency = values.pop("currency", None)
+    for key, value in values.items():
+        setattr(deal, key, value)
     if changes.customer is not None:
         person = refs.customer(session, changes.customer)
         deal.customer_id = person.id
         deal.company_id = person.company_id
-    if changes.currency is not None:
-        currency = money.parse_currency(changes.currency)
+    if currency is not None:
         if changes.value is None and currency != deal.currency:
             # Same amount in major units: 300 USD becomes 300 JPY, not 30000 JPY.
             major = money.to_major(deal.value_minor, deal.currency)
             deal.value_minor = money.to_minor(major, currency)
         deal.currency = currency
     if changes.value is not None:
-        deal.value_minor = money.to_minor(changes.value, deal.currency)
-    if changes.close is not None:
-        deal.close_date = changes.close
+        deal.value_minor = deal_type.value_minor(changes.value, deal.currency)
     if changes.clear_close:
         deal.close_date = None
-    if changes.owner is not None:
-        deal.owner = validate.optional_text(changes.owner)
     attributes.update_tags(
         session,
         "deal",

@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from crmcli.entities import interaction as interaction_type
 from crmcli.entities import refs
-from crmcli.kernel import config, validate
+from crmcli.kernel import config
 from crmcli.kernel.errors import InvalidInput, NotFound
 from crmcli.query import fulltext
 from crmcli.services import reminders
@@ -40,14 +41,12 @@ def log(
         raise InvalidInput(
             f"deal {chosen_deal.id} belongs to another customer (id {chosen_deal.customer_id})"
         )
+    given = {"channel": channel, "direction": direction, "summary": summary, "body": body}
     interaction = Interaction(
+        **interaction_type.read(given, new=True),
         customer_id=id_of(person),
         deal_id=chosen_deal.id if chosen_deal else None,
-        channel=validate.channel(channel),
-        direction=validate.direction(direction),
         occurred_at=at or utcnow(),
-        summary=validate.optional_text(summary),
-        body=validate.long_text(body),
         by=config.current_user(),
     )
     session.add(interaction)

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from crmcli.entities import refs
-from crmcli.kernel import config, dates, validate
+from crmcli.entities import reminder as reminder_type
+from crmcli.kernel import config, dates
 from crmcli.kernel.errors import InvalidInput
 from crmcli.query import fulltext
 from crmcli.query.listing import list_records
@@ -28,10 +29,10 @@ def create(
     deal_id: int | None,
 ) -> Reminder:
     reminder = Reminder(
+        **reminder_type.read({"text": text}),
         customer_id=customer_id,
         deal_id=deal_id,
         due_at=due_at,
-        text=validate.optional_text(text),
         by=config.current_user(),
     )
     session.add(reminder)
