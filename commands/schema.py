@@ -12,7 +12,7 @@ def schema(
     record_type: Annotated[
         str | None,
         typer.Argument(
-            help="customer, company, deal, stage_change, interaction, reminder or pipeline (default: all).",
+            help="One record type (crm schema lists them all).",
             metavar="TYPE",
         ),
     ] = None,

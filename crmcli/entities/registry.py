@@ -3,10 +3,13 @@
 A `RecordType` holds everything the generic machinery needs to know about one kind of
 record: its table, its JSON form and JSON Schema (so export, import and `crm schema` agree),
 its filter fields and sort keys, its place in the full-text index and how search results
-label it, and which other types it links to. Listing, search, export, import and `crm
-schema` read these descriptions; none keeps a table of its own keyed by a type name.
+label it, and which other types it links to. Listing, filters, search, export, the keys an
+import line takes, the bulk path's link checks, `crm schema` and the demo's "is this
+database empty?" read these descriptions instead of keeping tables of their own. What a type
+still needs elsewhere (a table, a service, an import handler, its commands) is listed in
+ARCHITECTURE.md, "How to add a record type".
 
-`TYPES` is in dependency order (a record links only to types before it): export writes in
+`MODULES` is in dependency order (a record links only to types before it): export writes in
 that order and import can read its own output back line by line. See ARCHITECTURE.md, "How
 to add a record type".
 """

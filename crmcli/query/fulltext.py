@@ -48,6 +48,12 @@ def index(
     backend_of(session).index_replace(session, rowid(entity, entity_id), title or "", _text(body))
 
 
+def unindex(session: Session, entity: str, entity_id: int) -> None:
+    """Drop one record's entry (a record deleted for good)."""
+    if available(session):
+        backend_of(session).index_delete(session, rowid(entity, entity_id))
+
+
 def index_many(session: Session, rows: Sequence[tuple[str, int, str | None, str]]) -> None:
     """Bulk entries for new records: (entity, id, title, body)."""
     if not rows or not available(session):

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from sqlmodel import Session, col, func, select
 
-from crmcli.entities import refs
+from crmcli.entities import refs, registry
 from crmcli.kernel import config
 from crmcli.kernel.errors import Conflict, DatabaseUnavailable, InvalidInput
 from crmcli.services import companies, customers, deals, interactions, pipelines, reminders
@@ -325,7 +325,10 @@ def prepare_target(location: str, *, reset: bool) -> bool:
 
 
 #: The tables whose rows are somebody's data (a new database has only the default pipeline).
-_RECORD_TABLES = ("company", "customer", "deal", "stage_change", "interaction", "reminder")
+def _record_tables() -> tuple[str, ...]:
+    """Every record type's table but the pipelines' (a new database has the default one):
+    a file with a row in any of them holds somebody's data."""
+    return tuple(t.model.__tablename__ for t in registry.all_types() if t.name != "pipeline")
 
 
 def _target_state(path: Path) -> tuple[str, str]:
@@ -339,7 +342,7 @@ def _target_state(path: Path) -> tuple[str, str]:
     if path.stat().st_size == 0:
         return "blank", ""
     try:
-        mark, filled, pipelines = SQLITE.file_facts(path, _RECORD_TABLES)
+        mark, filled, pipelines = SQLITE.file_facts(path, _record_tables())
     except DatabaseUnavailable as exc:
         return "other", str(exc)  # "file is not a database", ...
     if mark == DEMO_APPLICATION_ID:

@@ -221,6 +221,8 @@ def test_export_order_types_and_record_shape(varied):
         records = list(transfer.export_records(session))
     kinds = [r["type"] for r in records]
     assert kinds == sorted(kinds, key=registry.names().index)
+    missing = set(registry.names()) - set(kinds)
+    assert not missing, f"the fixture has no record of the type(s) {sorted(missing)}"
     assert set(kinds) == set(registry.names())
     for kind in registry.names():
         ids = [r["id"] for r in records if r["type"] == kind]

@@ -78,6 +78,9 @@ class Backend:
     def index_replace(self, session: Session, key: int, title: str, body: str) -> None:
         raise NotImplementedError
 
+    def index_delete(self, session: Session, key: int) -> None:
+        raise NotImplementedError
+
     def index_insert_many(self, session: Session, rows: Sequence[tuple[int, str, str]]) -> None:
         raise NotImplementedError
 

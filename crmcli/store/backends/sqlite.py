@@ -121,6 +121,9 @@ class SQLiteBackend(Backend):
             {"r": key, "t": title, "b": body},
         )
 
+    def index_delete(self, session: Session, key: int) -> None:
+        session.execute(sa.text("DELETE FROM search_index WHERE rowid = :r"), {"r": key})
+
     def index_insert_many(self, session: Session, rows: Sequence[tuple[int, str, str]]) -> None:
         _driver(session).executemany(
             "INSERT INTO search_index(rowid, title, body) VALUES (?, ?, ?)", rows
