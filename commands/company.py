@@ -6,13 +6,27 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands import columns, context
+from crmcli.commands import columns, completers, context
 from crmcli.commands import options as opt
 from crmcli.commands.customer import parse_sets
 
 app = opt.noun_app()
+Filter = opt.filter_argument("company")
+Sort = opt.sort_option("company")
+Tags = opt.tags_option("company")
+Untags = opt.untags_option("company")
+Owner = opt.owner_option("company")
 
-Ref = Annotated[str, typer.Argument(help="An id, a domain, or part of the name.", metavar="REF")]
+REF_HELP = "An id, a domain, or part of the name."
+Ref = Annotated[
+    str, typer.Argument(help=REF_HELP, metavar="REF", autocompletion=completers.names("company"))
+]
+DeletedRef = Annotated[
+    str,
+    typer.Argument(
+        help=REF_HELP, metavar="REF", autocompletion=completers.names("company", deleted=True)
+    ),
+]
 
 
 def _record(session, company) -> dict:
@@ -28,8 +42,8 @@ def add(
         str | None, typer.Option("--domain", help="Web domain, e.g. acme.com.")
     ] = None,
     industry: Annotated[str | None, typer.Option("--industry", help="Industry.")] = None,
-    tag: opt.Tags = None,
-    owner: opt.Owner = None,
+    tag: Tags = None,
+    owner: Owner = None,
     set_: opt.Sets = None,
     note: Annotated[str | None, typer.Option("--note", help="Free-text notes.")] = None,
     fmt: opt.Format = None,
@@ -56,9 +70,9 @@ def add(
 
 @app.command("list", cls=opt.FilterCommand)
 def list_(
-    terms: opt.Filter = None,
+    terms: Filter = None,
     limit: opt.Limit = opt.DEFAULT_LIMIT,
-    sort: opt.Sort = None,
+    sort: Sort = None,
     deleted: opt.Deleted = False,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
@@ -93,9 +107,9 @@ def edit(
     name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
     domain: Annotated[str | None, typer.Option("--domain", help="Web domain.")] = None,
     industry: Annotated[str | None, typer.Option("--industry", help="Industry.")] = None,
-    tag: opt.Tags = None,
-    untag: opt.Untags = None,
-    owner: opt.Owner = None,
+    tag: Tags = None,
+    untag: Untags = None,
+    owner: Owner = None,
     set_: opt.Sets = None,
     note: Annotated[str | None, typer.Option("--note", help="Replace the notes.")] = None,
     fmt: opt.Format = None,
@@ -134,7 +148,7 @@ def rm(ref: Ref) -> None:
 
 
 @app.command("restore")
-def restore(ref: Ref) -> None:
+def restore(ref: DeletedRef) -> None:
     """Bring back a deleted company."""
     from crmcli.services import companies
 

@@ -6,12 +6,26 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands import columns, context
+from crmcli.commands import columns, completers, context
 from crmcli.commands import options as opt
 
 app = opt.noun_app()
+Filter = opt.filter_argument("customer")
+Sort = opt.sort_option("customer")
+Tags = opt.tags_option("customer")
+Untags = opt.untags_option("customer")
+Owner = opt.owner_option("customer")
 
-Ref = Annotated[str, typer.Argument(help="An id, an email, or part of the name.", metavar="REF")]
+REF_HELP = "An id, an email, or part of the name."
+Ref = Annotated[
+    str, typer.Argument(help=REF_HELP, metavar="REF", autocompletion=completers.names("customer"))
+]
+DeletedRef = Annotated[
+    str,
+    typer.Argument(
+        help=REF_HELP, metavar="REF", autocompletion=completers.names("customer", deleted=True)
+    ),
+]
 
 
 def parse_sets(values: list[str] | None) -> dict[str, object]:
@@ -37,11 +51,18 @@ def add(
         list[str] | None, typer.Option("--phone", "-p", help="A phone number (repeatable).")
     ] = None,
     company: Annotated[
-        str | None, typer.Option("--company", "-c", help="Company REF (id, domain or name).")
+        str | None,
+        typer.Option(
+            "--company",
+            "-c",
+            help="Company REF (id, domain or name).",
+            metavar="REF",
+            autocompletion=completers.names("company"),
+        ),
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Job title.")] = None,
-    tag: opt.Tags = None,
-    owner: opt.Owner = None,
+    tag: Tags = None,
+    owner: Owner = None,
     set_: opt.Sets = None,
     note: Annotated[str | None, typer.Option("--note", help="Free-text notes.")] = None,
     fmt: opt.Format = None,
@@ -70,9 +91,9 @@ def add(
 
 @app.command("list", cls=opt.FilterCommand)
 def list_(
-    terms: opt.Filter = None,
+    terms: Filter = None,
     limit: opt.Limit = opt.DEFAULT_LIMIT,
-    sort: opt.Sort = None,
+    sort: Sort = None,
     deleted: opt.Deleted = False,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
@@ -122,12 +143,19 @@ def edit(
         list[str] | None, typer.Option("--rm-phone", help="Remove a phone (repeatable).")
     ] = None,
     company: Annotated[
-        str | None, typer.Option("--company", "-c", help='Company REF ("" to unlink).')
+        str | None,
+        typer.Option(
+            "--company",
+            "-c",
+            help='Company REF ("" to unlink).',
+            metavar="REF",
+            autocompletion=completers.names("company"),
+        ),
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Job title.")] = None,
-    tag: opt.Tags = None,
-    untag: opt.Untags = None,
-    owner: opt.Owner = None,
+    tag: Tags = None,
+    untag: Untags = None,
+    owner: Owner = None,
     set_: opt.Sets = None,
     note: Annotated[str | None, typer.Option("--note", help="Replace the notes.")] = None,
     fmt: opt.Format = None,
@@ -171,7 +199,7 @@ def rm(ref: Ref) -> None:
 
 
 @app.command("restore")
-def restore(ref: Ref) -> None:
+def restore(ref: DeletedRef) -> None:
     """Bring back a deleted customer."""
     from crmcli.services import customers
 

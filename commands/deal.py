@@ -6,13 +6,44 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands import columns, context
+from crmcli.commands import columns, completers, context
 from crmcli.commands import options as opt
 from crmcli.commands.customer import parse_sets
 
 app = opt.noun_app()
+Filter = opt.filter_argument("deal")
+Sort = opt.sort_option("deal")
+Tags = opt.tags_option("deal")
+Untags = opt.untags_option("deal")
+Owner = opt.owner_option("deal")
 
-Ref = Annotated[str, typer.Argument(help="A deal id or part of its title.", metavar="REF")]
+REF_HELP = "A deal id or part of its title."
+Ref = Annotated[
+    str, typer.Argument(help=REF_HELP, metavar="REF", autocompletion=completers.names("deal"))
+]
+DeletedRef = Annotated[
+    str,
+    typer.Argument(
+        help=REF_HELP, metavar="REF", autocompletion=completers.names("deal", deleted=True)
+    ),
+]
+StageName = Annotated[
+    str,
+    typer.Argument(
+        help="Stage name (case-insensitive) in the deal's pipeline.",
+        metavar="STAGE",
+        autocompletion=completers.stages,
+    ),
+]
+PipelineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--pipeline",
+        help="Pipeline (default: the default one).",
+        metavar="PIPELINE",
+        autocompletion=completers.pipelines,
+    ),
+]
 Close = Annotated[
     str | None,
     typer.Option("--close", help="Expected close date (2026-12-31, eom, in 3w).", metavar="WHEN"),
@@ -34,7 +65,16 @@ def _close_date(text: str | None):
 @app.command("add")
 def add(
     title: Annotated[str, typer.Argument(help="What is being sold.")],
-    customer: Annotated[str, typer.Option("--customer", "-c", help="Customer REF.", metavar="REF")],
+    customer: Annotated[
+        str,
+        typer.Option(
+            "--customer",
+            "-c",
+            help="Customer REF.",
+            metavar="REF",
+            autocompletion=completers.names("customer"),
+        ),
+    ],
     value: Annotated[
         str | None,
         typer.Option("--value", help="Amount in major units (12000.50).", metavar="AMOUNT"),
@@ -43,14 +83,18 @@ def add(
         str | None, typer.Option("--currency", help="ISO 4217 code (default USD).", metavar="CUR")
     ] = None,
     stage: Annotated[
-        str | None, typer.Option("--stage", help="Starting stage (default: the first).")
+        str | None,
+        typer.Option(
+            "--stage",
+            help="Starting stage (default: the first).",
+            metavar="STAGE",
+            autocompletion=completers.stages,
+        ),
     ] = None,
-    pipeline: Annotated[
-        str | None, typer.Option("--pipeline", help="Pipeline (default: the default one).")
-    ] = None,
+    pipeline: PipelineOption = None,
     close: Close = None,
-    owner: opt.Owner = None,
-    tag: opt.Tags = None,
+    owner: Owner = None,
+    tag: Tags = None,
     set_: opt.Sets = None,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
@@ -80,9 +124,9 @@ def add(
 
 @app.command("list", cls=opt.FilterCommand)
 def list_(
-    terms: opt.Filter = None,
+    terms: Filter = None,
     limit: opt.Limit = opt.DEFAULT_LIMIT,
-    sort: opt.Sort = None,
+    sort: Sort = None,
     deleted: opt.Deleted = False,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
@@ -103,10 +147,8 @@ def list_(
 
 @app.command("board", cls=opt.FilterCommand)
 def board(
-    terms: opt.Filter = None,
-    pipeline: Annotated[
-        str | None, typer.Option("--pipeline", help="Pipeline (default: the default one).")
-    ] = None,
+    terms: Filter = None,
+    pipeline: PipelineOption = None,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
 ) -> None:
@@ -142,7 +184,14 @@ def edit(
     ref: Ref,
     title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
     customer: Annotated[
-        str | None, typer.Option("--customer", "-c", help="Customer REF.", metavar="REF")
+        str | None,
+        typer.Option(
+            "--customer",
+            "-c",
+            help="Customer REF.",
+            metavar="REF",
+            autocompletion=completers.names("customer"),
+        ),
     ] = None,
     value: Annotated[
         str | None, typer.Option("--value", help="Amount in major units.", metavar="AMOUNT")
@@ -152,9 +201,9 @@ def edit(
     ] = None,
     close: Close = None,
     no_close: Annotated[bool, typer.Option("--no-close", help="Clear the close date.")] = False,
-    owner: opt.Owner = None,
-    tag: opt.Tags = None,
-    untag: opt.Untags = None,
+    owner: Owner = None,
+    tag: Tags = None,
+    untag: Untags = None,
     set_: opt.Sets = None,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
@@ -193,9 +242,7 @@ def _after_move(session, deal, change, fmt, as_json) -> None:
 @app.command("move")
 def move(
     ref: Ref,
-    stage: Annotated[
-        str, typer.Argument(help="Stage name (case-insensitive) in the deal's pipeline.")
-    ],
+    stage: StageName,
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why, when moving to a lost stage.")
     ] = None,
@@ -259,7 +306,7 @@ def rm(ref: Ref) -> None:
 
 
 @app.command("restore")
-def restore(ref: Ref) -> None:
+def restore(ref: DeletedRef) -> None:
     """Bring back a deleted deal."""
     from crmcli.services import deals
 

@@ -101,8 +101,8 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _version(value: bool) -> None:
-    if value:
+def _version(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
         typer.echo(f"crm {crmcli.__version__}")
         raise typer.Exit()
 
@@ -226,9 +226,13 @@ class LazyCommands(MutableMapping):
 
 def run() -> None:
     """The console script."""
-    if "_CRM_COMPLETE" in os.environ:
-        # A shell asking for completions: register Typer's completion classes (cheap;
-        # they are not loaded for ordinary runs because add_completion is off).
+    instruction = os.environ.get("_CRM_COMPLETE")
+    if instruction:
+        from crmcli.commands import completion
+
+        if instruction in completion.INSTRUCTIONS:  # the scripts of `crm completion`
+            sys.exit(completion.answer(typer.main.get_command(app), instruction))
+        # A script saved from an older crm (typer's `complete_bash` ...): typer answers it.
         from typer.completion import completion_init
 
         completion_init()

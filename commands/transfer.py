@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands import context
+from crmcli.commands import completers, context
 
 
 def export(
@@ -17,11 +17,19 @@ def export(
             "--type",
             "-t",
             help="Only this type (repeatable): pipeline, company, customer, deal, stage_change, interaction, reminder.",
+            metavar="TYPE",
+            autocompletion=completers.export_types,
         ),
     ] = None,
     fmt: Annotated[
         str,
-        typer.Option("--format", "-F", help="ndjson (one object per line) or json (one array)."),
+        typer.Option(
+            "--format",
+            "-F",
+            help="ndjson (one object per line) or json (one array).",
+            metavar="FORMAT",
+            autocompletion=completers.fixed(("ndjson", "json")),
+        ),
     ] = "ndjson",
     as_json: Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")] = False,
 ) -> None:

@@ -84,8 +84,7 @@ def _reason(error: OSError) -> str:
     return f"{what.lower()} ({error.filename})" if error.filename else what.lower()
 
 
-def _install_sqlite_hooks(engine: Engine) -> None:
-    timeout = config.busy_timeout_ms()
+def _install_sqlite_hooks(engine: Engine, timeout: int) -> None:
     synchronous = config.synchronous().upper()  # NORMAL or FULL: the README's Durability
 
     @event.listens_for(engine, "connect")
@@ -107,13 +106,16 @@ def _install_sqlite_hooks(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
 
 
-def create_engine(location: str) -> Engine:
+def create_engine(location: str, *, busy_timeout_ms: int | None = None) -> Engine:
+    """An engine for a path or URL; `busy_timeout_ms` overrides the configured wait for a
+    locked SQLite database."""
     url = database_url(location)
     if url.startswith("sqlite"):
         if not config.is_url(location):
             _prepare_sqlite_file(location)
-        engine = sa.create_engine(url, connect_args={"timeout": config.busy_timeout_ms() / 1000})
-        _install_sqlite_hooks(engine)
+        timeout = config.busy_timeout_ms() if busy_timeout_ms is None else busy_timeout_ms
+        engine = sa.create_engine(url, connect_args={"timeout": timeout / 1000})
+        _install_sqlite_hooks(engine, timeout)
         return engine
     return _server_engine(url)
 
@@ -260,4 +262,18 @@ def open_store(location: str | None = None, *, migrate: bool = True) -> Store:
     store = Store(create_engine(chosen), chosen)
     if migrate:
         upgrade(store)
+    return store
+
+
+def open_existing(location: str | None = None, *, busy_timeout_ms: int = 200) -> Store | None:
+    """The user's database for a quick read (shell completion), or None when there is none
+    yet. Never creates a file, never migrates, and waits at most `busy_timeout_ms` for a lock:
+    a caller that must not be slow or noisy treats any error as "nothing"."""
+    chosen = config.db_location(location)
+    if not config.is_url(chosen) and not Path(chosen).expanduser().is_file():
+        return None
+    store = Store(create_engine(chosen, busy_timeout_ms=busy_timeout_ms), chosen)
+    if current_revision(store.engine) != SCHEMA_REVISION:
+        store.dispose()
+        return None
     return store
