@@ -14,14 +14,28 @@ from crmcli.commands import completers
 FORMAT_HELP = "Output format: table, tsv, json, ndjson, csv or ids (default: table on a terminal, tsv when piped)."
 
 
-def _checked_format(value: str | None) -> str | None:
+def _checked_format(ctx: typer.Context, value: str | None) -> str | None:
     """--format checked while the command line is parsed, so a write command refuses a bad
-    format before it writes anything (not after, when it prints the result)."""
-    if value is None:
-        return None
+    format (or one --json contradicts) before it writes anything, not after, when it
+    prints the result."""
+    if value is None or ctx.resilient_parsing:
+        return value
     from crmcli.commands.output import resolve_format
 
-    return resolve_format(value, False, sys.stdout)
+    return resolve_format(value, bool(ctx.params.get("as_json")), sys.stdout)
+
+
+def _checked_json(ctx: typer.Context, value: bool) -> bool:
+    """--json against a --format read before it (whichever of the two comes second on the
+    command line sees the other)."""
+    fmt = ctx.params.get("fmt")
+    if value and isinstance(fmt, str) and not ctx.resilient_parsing:
+        from crmcli.commands.output import format_conflict
+        from crmcli.kernel.errors import InvalidInput
+
+        if fmt.strip().lower() != "json":
+            raise InvalidInput(format_conflict(fmt))
+    return value
 
 
 Format = Annotated[
@@ -35,7 +49,9 @@ Format = Annotated[
         autocompletion=completers.formats,
     ),
 ]
-Json = Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")]
+Json = Annotated[
+    bool, typer.Option("--json", help="Shorthand for --format json.", callback=_checked_json)
+]
 Limit = Annotated[
     int, typer.Option("--limit", "-n", help="Show at most N records (0 = no limit).", metavar="N")
 ]

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from crmcli.commands import completers, context
+from crmcli.commands import options as opt
 
 
 def export(
@@ -22,7 +23,7 @@ def export(
         ),
     ] = None,
     fmt: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--format",
             "-F",
@@ -30,15 +31,15 @@ def export(
             metavar="FORMAT",
             autocompletion=completers.fixed(("ndjson", "json")),
         ),
-    ] = "ndjson",
-    as_json: Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")] = False,
+    ] = None,
+    as_json: opt.Json = False,
 ) -> None:
     """Write every record (or --type T) with a `type` field; `crm import` reads it back."""
     from crmcli.commands import output
     from crmcli.interop.transfer import export_records
     from crmcli.kernel.errors import InvalidInput
 
-    chosen = "json" if as_json else fmt.lower()
+    chosen = "json" if as_json else (fmt or "ndjson").strip().lower()
     if chosen not in ("ndjson", "json"):
         raise InvalidInput(f"invalid export format '{fmt}': use ndjson or json")
     with context.reading() as session:
