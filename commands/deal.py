@@ -21,12 +21,33 @@ REF_HELP = "A deal id or part of its title."
 Ref = Annotated[
     str, typer.Argument(help=REF_HELP, metavar="REF", autocompletion=completers.names("deal"))
 ]
-DeletedRef = Annotated[
-    str,
+MANY_HELP = REF_HELP + " Several, or - to read them from stdin (one a line)."
+Refs = Annotated[
+    list[str],
+    typer.Argument(help=MANY_HELP, metavar="REF...", autocompletion=completers.names("deal")),
+]
+DeletedRefs = Annotated[
+    list[str],
     typer.Argument(
-        help=REF_HELP, metavar="REF", autocompletion=completers.names("deal", deleted=True)
+        help=MANY_HELP,
+        metavar="REF...",
+        autocompletion=completers.names("deal", deleted=True),
     ),
 ]
+
+
+def _find(session, ref: str):
+    from crmcli.entities import refs
+
+    return refs.deal(session, ref, deleted=None)
+
+
+def _find_deleted(session, ref: str):
+    from crmcli.entities import refs
+
+    return refs.deal(session, ref, deleted=True)
+
+
 StageName = Annotated[
     str,
     typer.Argument(
@@ -181,7 +202,7 @@ def show(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
 
 @app.command("edit")
 def edit(
-    ref: Ref,
+    ref: Refs,
     title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
     customer: Annotated[
         str | None,
@@ -208,8 +229,11 @@ def edit(
     fmt: opt.Format = None,
     as_json: opt.Json = False,
 ) -> None:
-    """Change a deal's details (use `move`, `won`, `lost` for its stage)."""
+    """Change deals' details (several REFs, or - for stdin: all or none); `move`, `won`, `lost` change the stage."""
     from crmcli.services import deals
+
+    context.refuse_for_several(ref, title=title)
+    texts = context.ref_texts(ref)
 
     changes = deals.DealChanges(
         title=title,
@@ -224,9 +248,10 @@ def edit(
         fields=parse_sets(set_),
     )
     with context.writing() as session:
-        record = _record(session, deals.edit(session, ref, changes))
-    context.changed(
-        f"Updated deal {record['id']}: {record['title']}", record, columns.DEAL_DETAIL, fmt, as_json
+        targets = context.resolve_all(session, _find, texts)
+        records = [_record(session, deals.edit(session, d, changes)) for d in targets]
+    context.changed_records(
+        "deal", records, "title", ref, columns.DEAL_DETAIL, columns.DEAL, fmt, as_json
     )
 
 
@@ -298,16 +323,16 @@ def history(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None
 
 
 @app.command("rm")
-def rm(ref: Ref) -> None:
-    """Delete a deal (soft: `crm deal restore` brings it back)."""
+def rm(ref: Refs) -> None:
+    """Delete deals (soft: `crm deal restore` brings them back)."""
     from crmcli.services import deals
 
-    context.soft_delete_command("deal", deals.remove, ref, "Deleted")
+    context.soft_delete_command("deal", _find, deals.remove, ref, "Deleted")
 
 
 @app.command("restore")
-def restore(ref: DeletedRef) -> None:
-    """Bring back a deleted deal."""
+def restore(ref: DeletedRefs) -> None:
+    """Bring back deleted deals."""
     from crmcli.services import deals
 
-    context.soft_delete_command("deal", deals.restore, ref, "Restored")
+    context.soft_delete_command("deal", _find_deleted, deals.restore, ref, "Restored")
