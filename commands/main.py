@@ -32,6 +32,9 @@ class CrmGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commands = LazyCommands([*NOUNS, *SHORTCUTS])
+        from crmcli.commands.helptext import tidy
+
+        tidy(self, recurse=False)  # the root's own options; each noun is tidied when built
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)
@@ -189,7 +192,9 @@ def _build(name: str) -> Any:
         module_name, function, command_class = SHORTCUTS[name]
         module = importlib.import_module(f"crmcli.commands.{module_name}")
         holder.command(name, cls=command_class)(getattr(module, function))
-    return typer.main.get_command(holder).commands[name]
+    from crmcli.commands.helptext import tidy
+
+    return tidy(typer.main.get_command(holder).commands[name])
 
 
 class LazyCommands(MutableMapping):

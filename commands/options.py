@@ -80,6 +80,7 @@ def filter_argument(entity: str) -> Any:
         typer.Argument(
             help=FILTER_HELP,
             show_default=False,
+            metavar="FILTER...",
             autocompletion=completers.filter_terms(entity),
         ),
     ]
