@@ -173,6 +173,7 @@ SHORTCUTS = {
     "demo": ("demo", "demo", None),
     "tui": ("tui", "tui", None),
     "completion": ("completion", "completion", None),
+    "man": ("manpage", "man", None),
 }
 
 
