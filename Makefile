@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 DEMO_DB := .demo/crm.db
 TOUR_DB := .demo/tour.db
 
-.PHONY: demo tour test install lint format completions bench clean
+.PHONY: demo tour test install lint format completions man bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ format: $(VENV)/.installed-test
 
 completions: $(VENV)/.installed
 	for shell in bash zsh fish; do $(BIN)/crm completion $$shell > completions/crm.$$shell; done
+
+# The man pages (man/, installed to share/man/man1): a test fails when they are stale.
+man: $(VENV)/.installed
+	$(BIN)/python scripts/man.py man
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench --size small

@@ -6,13 +6,46 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands import columns, context
+from crmcli.commands import columns, completers, context
 from crmcli.commands import options as opt
 from crmcli.commands.customer import parse_sets
 
 app = opt.noun_app()
+Filter = opt.filter_argument("company")
+Sort = opt.sort_option("company")
+Tags = opt.tags_option("company")
+Untags = opt.untags_option("company")
+Owner = opt.owner_option("company")
 
-Ref = Annotated[str, typer.Argument(help="An id, a domain, or part of the name.", metavar="REF")]
+REF_HELP = "An id, a domain, or part of the name."
+Ref = Annotated[
+    str, typer.Argument(help=REF_HELP, metavar="REF", autocompletion=completers.names("company"))
+]
+MANY_HELP = REF_HELP + " Several, or - to read them from stdin (one a line)."
+Refs = Annotated[
+    list[str],
+    typer.Argument(help=MANY_HELP, metavar="REF...", autocompletion=completers.names("company")),
+]
+DeletedRefs = Annotated[
+    list[str],
+    typer.Argument(
+        help=MANY_HELP,
+        metavar="REF...",
+        autocompletion=completers.names("company", deleted=True),
+    ),
+]
+
+
+def _find(session, ref: str):
+    from crmcli.entities import refs
+
+    return refs.company(session, ref, deleted=None)
+
+
+def _find_deleted(session, ref: str):
+    from crmcli.entities import refs
+
+    return refs.company(session, ref, deleted=True)
 
 
 def _record(session, company) -> dict:
@@ -28,8 +61,8 @@ def add(
         str | None, typer.Option("--domain", help="Web domain, e.g. acme.com.")
     ] = None,
     industry: Annotated[str | None, typer.Option("--industry", help="Industry.")] = None,
-    tag: opt.Tags = None,
-    owner: opt.Owner = None,
+    tag: Tags = None,
+    owner: Owner = None,
     set_: opt.Sets = None,
     note: Annotated[str | None, typer.Option("--note", help="Free-text notes.")] = None,
     fmt: opt.Format = None,
@@ -56,9 +89,9 @@ def add(
 
 @app.command("list", cls=opt.FilterCommand)
 def list_(
-    terms: opt.Filter = None,
+    terms: Filter = None,
     limit: opt.Limit = opt.DEFAULT_LIMIT,
-    sort: opt.Sort = None,
+    sort: Sort = None,
     deleted: opt.Deleted = False,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
@@ -89,20 +122,23 @@ def show(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
 
 @app.command("edit")
 def edit(
-    ref: Ref,
+    ref: Refs,
     name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
     domain: Annotated[str | None, typer.Option("--domain", help="Web domain.")] = None,
     industry: Annotated[str | None, typer.Option("--industry", help="Industry.")] = None,
-    tag: opt.Tags = None,
-    untag: opt.Untags = None,
-    owner: opt.Owner = None,
+    tag: Tags = None,
+    untag: Untags = None,
+    owner: Owner = None,
     set_: opt.Sets = None,
     note: Annotated[str | None, typer.Option("--note", help="Replace the notes.")] = None,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
 ) -> None:
-    """Change a company: only the options given change."""
+    """Change companies: only the options given change (several REFs, or - for stdin: all or none)."""
     from crmcli.services import companies
+
+    context.refuse_for_several(ref, name=name, domain=domain)
+    texts = context.ref_texts(ref)
 
     changes = companies.CompanyChanges(
         name=name,
@@ -115,27 +151,24 @@ def edit(
         fields=parse_sets(set_),
     )
     with context.writing() as session:
-        record = _record(session, companies.edit(session, ref, changes))
-    context.changed(
-        f"Updated company {record['id']}: {record['name']}",
-        record,
-        columns.COMPANY_DETAIL,
-        fmt,
-        as_json,
+        targets = context.resolve_all(session, _find, texts)
+        records = [_record(session, companies.edit(session, c, changes)) for c in targets]
+    context.changed_records(
+        "company", records, "name", ref, columns.COMPANY_DETAIL, columns.COMPANY, fmt, as_json
     )
 
 
 @app.command("rm")
-def rm(ref: Ref) -> None:
-    """Delete a company (soft: `crm company restore` brings it back)."""
+def rm(ref: Refs) -> None:
+    """Delete companies (soft: `crm company restore` brings them back)."""
     from crmcli.services import companies
 
-    context.soft_delete_command("company", companies.remove, ref, "Deleted")
+    context.soft_delete_command("company", _find, companies.remove, ref, "Deleted")
 
 
 @app.command("restore")
-def restore(ref: Ref) -> None:
-    """Bring back a deleted company."""
+def restore(ref: DeletedRefs) -> None:
+    """Bring back deleted companies."""
     from crmcli.services import companies
 
-    context.soft_delete_command("company", companies.restore, ref, "Restored")
+    context.soft_delete_command("company", _find_deleted, companies.restore, ref, "Restored")

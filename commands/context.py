@@ -166,10 +166,94 @@ def list_command(
     show_records(records, columns, fmt, as_json, limit=limit, empty_message=empty_message)
 
 
-def soft_delete_command(kind: str, action: Callable, ref: str, done: str) -> None:
-    """The body of `rm` and `restore`: one write, then `Deleted customer 3: Ada`."""
+STDIN_REF = "-"
+
+
+def ref_texts(given: Sequence[str]) -> list[str]:
+    """The REFs of a command acting on several records: as given, with `-` standing for
+    those read from stdin, one per line (`crm customer list tag:x --format ids | crm
+    customer edit - --tag y`). Blank lines are skipped; no REF at all is an error."""
+    from crmcli.kernel.errors import InvalidInput
+
+    if list(given).count(STDIN_REF) > 1:
+        raise InvalidInput("'-' (the REFs on stdin) can be given only once")
+    texts: list[str] = []
+    for text in given:
+        if text == STDIN_REF:
+            if hasattr(sys.stdin, "reconfigure"):
+                sys.stdin.reconfigure(errors="surrogateescape")  # bytes not UTF-8: refused
+            texts.extend(line.strip() for line in sys.stdin.read().splitlines() if line.strip())
+        else:
+            texts.append(text)
+    if not texts:
+        raise InvalidInput("no REF given: stdin had none")
+    return texts
+
+
+def several(given: Sequence[str]) -> bool:
+    """Whether a command was asked about several records (several REFs, or `-`): then its
+    output is a list, whatever the number found."""
+    return len(given) > 1 or STDIN_REF in given
+
+
+def refuse_for_several(given: Sequence[str], **options: object) -> None:
+    """Options that identify one record (a name, an email) cannot go to several."""
+    from crmcli.kernel.errors import InvalidInput
+
+    if not several(given):
+        return
+    named = [f"--{name.replace('_', '-')}" for name, value in options.items() if value]
+    if named:
+        raise InvalidInput(f"{', '.join(named)} can change only one record: give one REF")
+
+
+def resolve_all(session: Session, resolve: Callable, texts: Sequence[str]) -> list:
+    """Every REF resolved before anything is written (the first that does not resolve is
+    the error, and nothing changes); a record named twice is acted on once."""
+    found: dict[int, object] = {}
+    for text in texts:
+        record = resolve(session, text)
+        found.setdefault(record.id, record)
+    return list(found.values())
+
+
+def label_of(record: object) -> str:
+    return getattr(record, "name", None) or getattr(record, "title", "") or ""
+
+
+def soft_delete_command(
+    kind: str, resolve: Callable, action: Callable, given: Sequence[str], done: str
+) -> None:
+    """The body of `rm` and `restore`: every REF resolved, all changed in one transaction
+    (all or nothing), then one line per record: `Deleted customer 3: Ada`."""
+    texts = ref_texts(given)
     with writing() as session:
-        record = action(session, ref)
-        label = getattr(record, "name", None) or getattr(record, "title", "")
-        message = f"{done} {kind} {record.id}: {label}"
-    say(message)
+        targets = resolve_all(session, resolve, texts)
+        messages = [
+            f"{done} {kind} {record.id}: {label_of(record)}"
+            for record in (action(session, target) for target in targets)
+        ]
+    for message in messages:
+        say(message)
+
+
+def changed_records(
+    kind: str,
+    records: Sequence[dict],
+    label: str,
+    given: Sequence[str],
+    detail: Sequence[Column],
+    listed: Sequence[Column],
+    fmt: str | None,
+    as_json: bool,
+) -> None:
+    """After an edit: one REF as before (the record, or one line); several as a list (the
+    records, or one line each)."""
+    if not several(given):
+        record = records[0]
+        changed(f"Updated {kind} {record['id']}: {record[label]}", record, detail, fmt, as_json)
+    elif fmt or as_json:
+        show_records(records, listed, fmt, as_json)
+    else:
+        for record in records:
+            say(f"Updated {kind} {record['id']}: {record[label]}")

@@ -6,12 +6,45 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands import columns, context
+from crmcli.commands import columns, completers, context
 from crmcli.commands import options as opt
 
 app = opt.noun_app()
+Filter = opt.filter_argument("customer")
+Sort = opt.sort_option("customer")
+Tags = opt.tags_option("customer")
+Untags = opt.untags_option("customer")
+Owner = opt.owner_option("customer")
 
-Ref = Annotated[str, typer.Argument(help="An id, an email, or part of the name.", metavar="REF")]
+REF_HELP = "An id, an email, or part of the name."
+Ref = Annotated[
+    str, typer.Argument(help=REF_HELP, metavar="REF", autocompletion=completers.names("customer"))
+]
+MANY_HELP = REF_HELP + " Several, or - to read them from stdin (one a line)."
+Refs = Annotated[
+    list[str],
+    typer.Argument(help=MANY_HELP, metavar="REF...", autocompletion=completers.names("customer")),
+]
+DeletedRefs = Annotated[
+    list[str],
+    typer.Argument(
+        help=MANY_HELP,
+        metavar="REF...",
+        autocompletion=completers.names("customer", deleted=True),
+    ),
+]
+
+
+def _find(session, ref: str):
+    from crmcli.entities import refs
+
+    return refs.customer(session, ref, deleted=None)
+
+
+def _find_deleted(session, ref: str):
+    from crmcli.entities import refs
+
+    return refs.customer(session, ref, deleted=True)
 
 
 def parse_sets(values: list[str] | None) -> dict[str, object]:
@@ -37,11 +70,18 @@ def add(
         list[str] | None, typer.Option("--phone", "-p", help="A phone number (repeatable).")
     ] = None,
     company: Annotated[
-        str | None, typer.Option("--company", "-c", help="Company REF (id, domain or name).")
+        str | None,
+        typer.Option(
+            "--company",
+            "-c",
+            help="Company REF (id, domain or name).",
+            metavar="REF",
+            autocompletion=completers.names("company"),
+        ),
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Job title.")] = None,
-    tag: opt.Tags = None,
-    owner: opt.Owner = None,
+    tag: Tags = None,
+    owner: Owner = None,
     set_: opt.Sets = None,
     note: Annotated[str | None, typer.Option("--note", help="Free-text notes.")] = None,
     fmt: opt.Format = None,
@@ -70,9 +110,9 @@ def add(
 
 @app.command("list", cls=opt.FilterCommand)
 def list_(
-    terms: opt.Filter = None,
+    terms: Filter = None,
     limit: opt.Limit = opt.DEFAULT_LIMIT,
-    sort: opt.Sort = None,
+    sort: Sort = None,
     deleted: opt.Deleted = False,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
@@ -103,7 +143,7 @@ def show(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
 
 @app.command("edit")
 def edit(
-    ref: Ref,
+    ref: Refs,
     name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
     email: Annotated[
         list[str] | None, typer.Option("--email", "-e", help="Add an email (repeatable).")
@@ -122,19 +162,29 @@ def edit(
         list[str] | None, typer.Option("--rm-phone", help="Remove a phone (repeatable).")
     ] = None,
     company: Annotated[
-        str | None, typer.Option("--company", "-c", help='Company REF ("" to unlink).')
+        str | None,
+        typer.Option(
+            "--company",
+            "-c",
+            help='Company REF ("" to unlink).',
+            metavar="REF",
+            autocompletion=completers.names("company"),
+        ),
     ] = None,
     title: Annotated[str | None, typer.Option("--title", help="Job title.")] = None,
-    tag: opt.Tags = None,
-    untag: opt.Untags = None,
-    owner: opt.Owner = None,
+    tag: Tags = None,
+    untag: Untags = None,
+    owner: Owner = None,
     set_: opt.Sets = None,
     note: Annotated[str | None, typer.Option("--note", help="Replace the notes.")] = None,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
 ) -> None:
-    """Change a customer: only the options given change."""
+    """Change customers: only the options given change (several REFs, or - for stdin: all or none)."""
     from crmcli.services import customers
+
+    context.refuse_for_several(ref, name=name, email=email, primary_email=primary_email)
+    texts = context.ref_texts(ref)
 
     changes = customers.CustomerChanges(
         name=name,
@@ -152,27 +202,24 @@ def edit(
         fields=parse_sets(set_),
     )
     with context.writing() as session:
-        record = _record(session, customers.edit(session, ref, changes))
-    context.changed(
-        f"Updated customer {record['id']}: {record['name']}",
-        record,
-        columns.CUSTOMER_DETAIL,
-        fmt,
-        as_json,
+        targets = context.resolve_all(session, _find, texts)
+        records = [_record(session, customers.edit(session, c, changes)) for c in targets]
+    context.changed_records(
+        "customer", records, "name", ref, columns.CUSTOMER_DETAIL, columns.CUSTOMER, fmt, as_json
     )
 
 
 @app.command("rm")
-def rm(ref: Ref) -> None:
-    """Delete a customer (soft: `crm customer restore` brings it back)."""
+def rm(ref: Refs) -> None:
+    """Delete customers (soft: `crm customer restore` brings them back)."""
     from crmcli.services import customers
 
-    context.soft_delete_command("customer", customers.remove, ref, "Deleted")
+    context.soft_delete_command("customer", _find, customers.remove, ref, "Deleted")
 
 
 @app.command("restore")
-def restore(ref: Ref) -> None:
-    """Bring back a deleted customer."""
+def restore(ref: DeletedRefs) -> None:
+    """Bring back deleted customers."""
     from crmcli.services import customers
 
-    context.soft_delete_command("customer", customers.restore, ref, "Restored")
+    context.soft_delete_command("customer", _find_deleted, customers.restore, ref, "Restored")

@@ -6,13 +6,65 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands import columns, context
+from crmcli.commands import columns, completers, context
 from crmcli.commands import options as opt
 from crmcli.commands.customer import parse_sets
 
 app = opt.noun_app()
+Filter = opt.filter_argument("deal")
+Sort = opt.sort_option("deal")
+Tags = opt.tags_option("deal")
+Untags = opt.untags_option("deal")
+Owner = opt.owner_option("deal")
 
-Ref = Annotated[str, typer.Argument(help="A deal id or part of its title.", metavar="REF")]
+REF_HELP = "A deal id or part of its title."
+Ref = Annotated[
+    str, typer.Argument(help=REF_HELP, metavar="REF", autocompletion=completers.names("deal"))
+]
+MANY_HELP = REF_HELP + " Several, or - to read them from stdin (one a line)."
+Refs = Annotated[
+    list[str],
+    typer.Argument(help=MANY_HELP, metavar="REF...", autocompletion=completers.names("deal")),
+]
+DeletedRefs = Annotated[
+    list[str],
+    typer.Argument(
+        help=MANY_HELP,
+        metavar="REF...",
+        autocompletion=completers.names("deal", deleted=True),
+    ),
+]
+
+
+def _find(session, ref: str):
+    from crmcli.entities import refs
+
+    return refs.deal(session, ref, deleted=None)
+
+
+def _find_deleted(session, ref: str):
+    from crmcli.entities import refs
+
+    return refs.deal(session, ref, deleted=True)
+
+
+StageName = Annotated[
+    str,
+    typer.Argument(
+        help="Stage name (case-insensitive) in the deal's pipeline.",
+        metavar="STAGE",
+        autocompletion=completers.stages,
+    ),
+]
+PipelineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--pipeline",
+        help="Pipeline (default: the default one).",
+        metavar="PIPELINE",
+        autocompletion=completers.pipelines,
+    ),
+]
 Close = Annotated[
     str | None,
     typer.Option("--close", help="Expected close date (2026-12-31, eom, in 3w).", metavar="WHEN"),
@@ -34,7 +86,16 @@ def _close_date(text: str | None):
 @app.command("add")
 def add(
     title: Annotated[str, typer.Argument(help="What is being sold.")],
-    customer: Annotated[str, typer.Option("--customer", "-c", help="Customer REF.", metavar="REF")],
+    customer: Annotated[
+        str,
+        typer.Option(
+            "--customer",
+            "-c",
+            help="Customer REF.",
+            metavar="REF",
+            autocompletion=completers.names("customer"),
+        ),
+    ],
     value: Annotated[
         str | None,
         typer.Option("--value", help="Amount in major units (12000.50).", metavar="AMOUNT"),
@@ -43,14 +104,18 @@ def add(
         str | None, typer.Option("--currency", help="ISO 4217 code (default USD).", metavar="CUR")
     ] = None,
     stage: Annotated[
-        str | None, typer.Option("--stage", help="Starting stage (default: the first).")
+        str | None,
+        typer.Option(
+            "--stage",
+            help="Starting stage (default: the first).",
+            metavar="STAGE",
+            autocompletion=completers.stages,
+        ),
     ] = None,
-    pipeline: Annotated[
-        str | None, typer.Option("--pipeline", help="Pipeline (default: the default one).")
-    ] = None,
+    pipeline: PipelineOption = None,
     close: Close = None,
-    owner: opt.Owner = None,
-    tag: opt.Tags = None,
+    owner: Owner = None,
+    tag: Tags = None,
     set_: opt.Sets = None,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
@@ -80,9 +145,9 @@ def add(
 
 @app.command("list", cls=opt.FilterCommand)
 def list_(
-    terms: opt.Filter = None,
+    terms: Filter = None,
     limit: opt.Limit = opt.DEFAULT_LIMIT,
-    sort: opt.Sort = None,
+    sort: Sort = None,
     deleted: opt.Deleted = False,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
@@ -103,10 +168,8 @@ def list_(
 
 @app.command("board", cls=opt.FilterCommand)
 def board(
-    terms: opt.Filter = None,
-    pipeline: Annotated[
-        str | None, typer.Option("--pipeline", help="Pipeline (default: the default one).")
-    ] = None,
+    terms: Filter = None,
+    pipeline: PipelineOption = None,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
 ) -> None:
@@ -139,10 +202,17 @@ def show(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
 
 @app.command("edit")
 def edit(
-    ref: Ref,
+    ref: Refs,
     title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
     customer: Annotated[
-        str | None, typer.Option("--customer", "-c", help="Customer REF.", metavar="REF")
+        str | None,
+        typer.Option(
+            "--customer",
+            "-c",
+            help="Customer REF.",
+            metavar="REF",
+            autocompletion=completers.names("customer"),
+        ),
     ] = None,
     value: Annotated[
         str | None, typer.Option("--value", help="Amount in major units.", metavar="AMOUNT")
@@ -152,15 +222,18 @@ def edit(
     ] = None,
     close: Close = None,
     no_close: Annotated[bool, typer.Option("--no-close", help="Clear the close date.")] = False,
-    owner: opt.Owner = None,
-    tag: opt.Tags = None,
-    untag: opt.Untags = None,
+    owner: Owner = None,
+    tag: Tags = None,
+    untag: Untags = None,
     set_: opt.Sets = None,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
 ) -> None:
-    """Change a deal's details (use `move`, `won`, `lost` for its stage)."""
+    """Change deals' details (several REFs, or - for stdin: all or none); `move`, `won`, `lost` change the stage."""
     from crmcli.services import deals
+
+    context.refuse_for_several(ref, title=title)
+    texts = context.ref_texts(ref)
 
     changes = deals.DealChanges(
         title=title,
@@ -175,9 +248,10 @@ def edit(
         fields=parse_sets(set_),
     )
     with context.writing() as session:
-        record = _record(session, deals.edit(session, ref, changes))
-    context.changed(
-        f"Updated deal {record['id']}: {record['title']}", record, columns.DEAL_DETAIL, fmt, as_json
+        targets = context.resolve_all(session, _find, texts)
+        records = [_record(session, deals.edit(session, d, changes)) for d in targets]
+    context.changed_records(
+        "deal", records, "title", ref, columns.DEAL_DETAIL, columns.DEAL, fmt, as_json
     )
 
 
@@ -193,9 +267,7 @@ def _after_move(session, deal, change, fmt, as_json) -> None:
 @app.command("move")
 def move(
     ref: Ref,
-    stage: Annotated[
-        str, typer.Argument(help="Stage name (case-insensitive) in the deal's pipeline.")
-    ],
+    stage: StageName,
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why, when moving to a lost stage.")
     ] = None,
@@ -251,16 +323,16 @@ def history(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None
 
 
 @app.command("rm")
-def rm(ref: Ref) -> None:
-    """Delete a deal (soft: `crm deal restore` brings it back)."""
+def rm(ref: Refs) -> None:
+    """Delete deals (soft: `crm deal restore` brings them back)."""
     from crmcli.services import deals
 
-    context.soft_delete_command("deal", deals.remove, ref, "Deleted")
+    context.soft_delete_command("deal", _find, deals.remove, ref, "Deleted")
 
 
 @app.command("restore")
-def restore(ref: Ref) -> None:
-    """Bring back a deleted deal."""
+def restore(ref: DeletedRefs) -> None:
+    """Bring back deleted deals."""
     from crmcli.services import deals
 
-    context.soft_delete_command("deal", deals.restore, ref, "Restored")
+    context.soft_delete_command("deal", _find_deleted, deals.restore, ref, "Restored")

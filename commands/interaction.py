@@ -7,17 +7,31 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands import columns, context
+from crmcli.commands import columns, completers, context
 from crmcli.commands import options as opt
 
 app = opt.noun_app()
+Filter = opt.filter_argument("interaction")
+Sort = opt.sort_option("interaction")
 
 CHANNEL_HELP = "email, call, meeting, sms, chat, social, web, letter, questionnaire or note."
 
 
 def log(
-    ref: Annotated[str, typer.Argument(help="Customer REF (id, email or name).", metavar="REF")],
-    channel: Annotated[str, typer.Argument(help=f"Channel: {CHANNEL_HELP}")],
+    ref: Annotated[
+        str,
+        typer.Argument(
+            help="Customer REF (id, email or name).",
+            metavar="REF",
+            autocompletion=completers.names("customer"),
+        ),
+    ],
+    channel: Annotated[
+        str,
+        typer.Argument(
+            help=f"Channel: {CHANNEL_HELP}", metavar="CHANNEL", autocompletion=completers.channels
+        ),
+    ],
     summary: Annotated[str | None, typer.Argument(help="One line on what happened.")] = None,
     body: Annotated[
         str | None,
@@ -26,10 +40,24 @@ def log(
     at: Annotated[
         str | None, typer.Option("--at", help="When it happened (default: now).", metavar="WHEN")
     ] = None,
-    direction: Annotated[str, typer.Option("--direction", "-d", help="in or out.")] = "out",
+    direction: Annotated[
+        str,
+        typer.Option(
+            "--direction",
+            "-d",
+            help="in or out.",
+            metavar="DIRECTION",
+            autocompletion=completers.directions,
+        ),
+    ] = "out",
     deal: Annotated[
         str | None,
-        typer.Option("--deal", help="Tie it to one of the customer's deals.", metavar="REF"),
+        typer.Option(
+            "--deal",
+            help="Tie it to one of the customer's deals.",
+            metavar="REF",
+            autocompletion=completers.names("deal"),
+        ),
     ] = None,
     remind: Annotated[
         str | None,
@@ -82,9 +110,9 @@ def log(
 
 @app.command("list", cls=opt.FilterCommand)
 def list_(
-    terms: opt.Filter = None,
+    terms: Filter = None,
     limit: opt.Limit = opt.DEFAULT_LIMIT,
-    sort: opt.Sort = None,
+    sort: Sort = None,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
 ) -> None:
@@ -114,7 +142,12 @@ def show(
 
 
 def timeline(
-    ref: Annotated[str, typer.Argument(help="Customer REF.", metavar="REF")],
+    ref: Annotated[
+        str,
+        typer.Argument(
+            help="Customer REF.", metavar="REF", autocompletion=completers.names("customer")
+        ),
+    ],
     limit: opt.Limit = opt.DEFAULT_LIMIT,
     fmt: opt.Format = None,
     as_json: opt.Json = False,

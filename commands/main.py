@@ -32,6 +32,9 @@ class CrmGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.commands = LazyCommands([*NOUNS, *SHORTCUTS])
+        from crmcli.commands.helptext import tidy
+
+        tidy(self, recurse=False)  # the root's own options; each noun is tidied when built
 
     def list_commands(self, ctx: Any) -> list[str]:
         return list(self.commands)
@@ -101,8 +104,8 @@ def _silence_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
-def _version(value: bool) -> None:
-    if value:
+def _version(ctx: typer.Context, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
         typer.echo(f"crm {crmcli.__version__}")
         raise typer.Exit()
 
@@ -170,6 +173,7 @@ SHORTCUTS = {
     "demo": ("demo", "demo", None),
     "tui": ("tui", "tui", None),
     "completion": ("completion", "completion", None),
+    "man": ("manpage", "man", None),
 }
 
 
@@ -189,7 +193,9 @@ def _build(name: str) -> Any:
         module_name, function, command_class = SHORTCUTS[name]
         module = importlib.import_module(f"crmcli.commands.{module_name}")
         holder.command(name, cls=command_class)(getattr(module, function))
-    return typer.main.get_command(holder).commands[name]
+    from crmcli.commands.helptext import tidy
+
+    return tidy(typer.main.get_command(holder).commands[name])
 
 
 class LazyCommands(MutableMapping):
@@ -226,9 +232,13 @@ class LazyCommands(MutableMapping):
 
 def run() -> None:
     """The console script."""
-    if "_CRM_COMPLETE" in os.environ:
-        # A shell asking for completions: register Typer's completion classes (cheap;
-        # they are not loaded for ordinary runs because add_completion is off).
+    instruction = os.environ.get("_CRM_COMPLETE")
+    if instruction:
+        from crmcli.commands import completion
+
+        if instruction in completion.INSTRUCTIONS:  # the scripts of `crm completion`
+            sys.exit(completion.answer(typer.main.get_command(app), instruction))
+        # A script saved from an older crm (typer's `complete_bash` ...): typer answers it.
         from typer.completion import completion_init
 
         completion_init()

@@ -86,22 +86,47 @@ def _check_format(fmt: str) -> str:
 def resolve_format(fmt: str | None, as_json: bool, stream: TextIO) -> str:
     """Pick the output format from `--format`/`--json` and whether stdout is a terminal.
 
-    `--json` wins over `--format`. Without either, people at a terminal get a table and
+    `--json` is `--format json`; the two together must agree (`--format tsv --json` is an
+    error, never a silent choice). Without either, people at a terminal get a table and
     pipes get TSV (one record per line, no colour, no truncation).
     """
+    if fmt is not None:
+        chosen = _check_format(fmt)
+        if as_json and chosen != "json":
+            raise InvalidInput(format_conflict(fmt))
+        return chosen
     if as_json:
         return "json"
-    if fmt is not None:
-        return _check_format(fmt)
     return "table" if _is_tty(stream) else "tsv"
 
 
+def format_conflict(fmt: str) -> str:
+    return f"--format {fmt} and --json ask for two formats: give one"
+
+
+_FORCED_SYSTEM = "standard"
+
+
+def _dumb_terminal() -> bool:
+    return os.environ.get("TERM", "") in ("dumb", "unknown")
+
+
+def _forced(name: str) -> bool:
+    """FORCE_COLOR / CLICOLOR_FORCE set to anything but "" or "0"."""
+    return os.environ.get(name, "") not in ("", "0")
+
+
 def use_color(stream: TextIO, no_color_flag: bool) -> bool:
-    """Whether to colour output: never for pipes, `--no-color`, NO_COLOR or TERM=dumb."""
+    """Whether to colour a table, first rule that applies: `--no-color` and `NO_COLOR`
+    (any value) turn colour off; `FORCE_COLOR` or `CLICOLOR_FORCE` (any value but "0")
+    turn it on, even into a pipe or on a dumb terminal; `TERM=dumb` turns it off; else
+    colour on a terminal only."""
     if no_color_flag:
         return False
     if os.environ.get("NO_COLOR", ""):
         return False
+    if _forced("FORCE_COLOR") or _forced("CLICOLOR_FORCE"):
+        return True
     if os.environ.get("TERM") == "dumb":
         return False
     return _is_tty(stream)
@@ -241,7 +266,8 @@ def _console(stream: TextIO, color: bool) -> Console:
         file=stream,
         width=None if _is_tty(stream) else _PIPE_WIDTH,
         force_terminal=color,
-        color_system="auto" if color else None,
+        # Colour asked for on a dumb terminal (FORCE_COLOR): rich would detect none.
+        color_system=(_FORCED_SYSTEM if _dumb_terminal() else "auto") if color else None,
         no_color=not color,
         highlight=False,
         markup=False,

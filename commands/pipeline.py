@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands import columns, context
+from crmcli.commands import columns, completers, context
 from crmcli.commands import options as opt
 
 app = opt.noun_app()
@@ -35,7 +35,12 @@ def list_(fmt: opt.Format = None, as_json: opt.Json = False) -> None:
 @app.command("show")
 def show(
     pipeline: Annotated[
-        str | None, typer.Argument(help="Pipeline id or name (default: the default one).")
+        str | None,
+        typer.Argument(
+            help="Pipeline id or name (default: the default one).",
+            metavar="PIPELINE",
+            autocompletion=completers.pipelines,
+        ),
     ] = None,
     fmt: opt.Format = None,
     as_json: opt.Json = False,

@@ -6,16 +6,23 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands import columns, context
+from crmcli.commands import columns, completers, context
 from crmcli.commands import options as opt
 
 app = opt.noun_app()
+Filter = opt.filter_argument("reminder")
+Sort = opt.sort_option("reminder")
 
 
 @app.command("add")
 def add(
     ref: Annotated[
-        str | None, typer.Argument(help="Customer REF (or give --deal).", metavar="REF")
+        str | None,
+        typer.Argument(
+            help="Customer REF (or give --deal).",
+            metavar="REF",
+            autocompletion=completers.names("customer"),
+        ),
     ],
     when: Annotated[
         str,
@@ -23,7 +30,13 @@ def add(
     ],
     text: Annotated[str | None, typer.Argument(help="What to do.")] = None,
     deal: Annotated[
-        str | None, typer.Option("--deal", help="About this deal.", metavar="REF")
+        str | None,
+        typer.Option(
+            "--deal",
+            help="About this deal.",
+            metavar="REF",
+            autocompletion=completers.names("deal"),
+        ),
     ] = None,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
@@ -54,7 +67,7 @@ def _list(
 
 @app.command("list", cls=opt.FilterCommand)
 def list_(
-    terms: opt.Filter = None,
+    terms: Filter = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Only overdue reminders.")] = False,
     today: Annotated[bool, typer.Option("--today", help="Only those due later today.")] = False,
     upcoming: Annotated[
@@ -63,7 +76,7 @@ def list_(
     done: Annotated[bool, typer.Option("--done", help="Only done reminders.")] = False,
     all_: Annotated[bool, typer.Option("--all", help="Open and done.")] = False,
     limit: opt.Limit = opt.DEFAULT_LIMIT,
-    sort: opt.Sort = None,
+    sort: Sort = None,
     fmt: opt.Format = None,
     as_json: opt.Json = False,
 ) -> None:

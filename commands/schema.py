@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from crmcli.commands import completers
+
 
 def schema(
     record_type: Annotated[
@@ -14,6 +16,7 @@ def schema(
         typer.Argument(
             help="One record type (crm schema lists them all).",
             metavar="TYPE",
+            autocompletion=completers.export_types,
         ),
     ] = None,
 ) -> None:

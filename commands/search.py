@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands import columns, context
+from crmcli.commands import columns, completers, context
 from crmcli.commands import options as opt
 
 
@@ -23,6 +23,8 @@ def search(
             "--type",
             "-t",
             help="Only this type (repeatable): customer, company, deal, interaction, reminder.",
+            metavar="TYPE",
+            autocompletion=completers.search_types,
         ),
     ] = None,
     limit: opt.Limit = opt.DEFAULT_LIMIT,

@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from crmcli.commands import context
+from crmcli.commands import completers, context
+from crmcli.commands import options as opt
 
 
 def export(
@@ -17,20 +18,28 @@ def export(
             "--type",
             "-t",
             help="Only this type (repeatable): pipeline, company, customer, deal, stage_change, interaction, reminder.",
+            metavar="TYPE",
+            autocompletion=completers.export_types,
         ),
     ] = None,
     fmt: Annotated[
-        str,
-        typer.Option("--format", "-F", help="ndjson (one object per line) or json (one array)."),
-    ] = "ndjson",
-    as_json: Annotated[bool, typer.Option("--json", help="Shorthand for --format json.")] = False,
+        str | None,
+        typer.Option(
+            "--format",
+            "-F",
+            help="ndjson (one object per line) or json (one array).",
+            metavar="FORMAT",
+            autocompletion=completers.fixed(("ndjson", "json")),
+        ),
+    ] = None,
+    as_json: opt.Json = False,
 ) -> None:
     """Write every record (or --type T) with a `type` field; `crm import` reads it back."""
     from crmcli.commands import output
     from crmcli.interop.transfer import export_records
     from crmcli.kernel.errors import InvalidInput
 
-    chosen = "json" if as_json else fmt.lower()
+    chosen = "json" if as_json else (fmt or "ndjson").strip().lower()
     if chosen not in ("ndjson", "json"):
         raise InvalidInput(f"invalid export format '{fmt}': use ndjson or json")
     with context.reading() as session:

@@ -9,13 +9,20 @@ from typing import Annotated
 
 import typer
 
+from crmcli.commands import completers
 from crmcli.commands.context import GLOBALS
 
 
 def tui(
     pipeline: Annotated[
         str | None,
-        typer.Option("--pipeline", "-p", help="Pipeline to show (default: the default one)."),
+        typer.Option(
+            "--pipeline",
+            "-p",
+            help="Pipeline to show (default: the default one).",
+            metavar="PIPELINE",
+            autocompletion=completers.pipelines,
+        ),
     ] = None,
     inbox: Annotated[
         bool, typer.Option("--inbox", help="Open on the reminder inbox instead of the board.")

@@ -64,8 +64,9 @@ def add(
     return company
 
 
-def edit(session: Session, ref: str, changes: CompanyChanges) -> Company:
-    company = refs.company(session, ref, deleted=None)
+def edit(session: Session, ref: str | Company, changes: CompanyChanges) -> Company:
+    """Apply `changes` to one company: a REF, or one the caller resolved already."""
+    company = ref if isinstance(ref, Company) else refs.company(session, ref, deleted=None)
     given = {
         "name": changes.name,
         "domain": changes.domain,
@@ -96,8 +97,8 @@ def edit(session: Session, ref: str, changes: CompanyChanges) -> Company:
     return company
 
 
-def remove(session: Session, ref: str) -> Company:
-    company = refs.company(session, ref, deleted=None)
+def remove(session: Session, ref: str | Company) -> Company:
+    company = ref if isinstance(ref, Company) else refs.company(session, ref, deleted=None)
     if company.deleted_at is not None:
         raise InvalidInput(f"company {company.id} is already deleted")
     company.deleted_at = company.updated_at = utcnow()
@@ -105,8 +106,8 @@ def remove(session: Session, ref: str) -> Company:
     return company
 
 
-def restore(session: Session, ref: str) -> Company:
-    company = refs.company(session, ref, deleted=True)
+def restore(session: Session, ref: str | Company) -> Company:
+    company = ref if isinstance(ref, Company) else refs.company(session, ref, deleted=True)
     if company.deleted_at is None:
         raise InvalidInput(f"company {company.id} is not deleted")
     company.deleted_at = None

@@ -98,8 +98,9 @@ def add(
     return customer
 
 
-def edit(session: Session, ref: str, changes: CustomerChanges) -> Customer:
-    customer = refs.customer(session, ref, deleted=None)
+def edit(session: Session, ref: str | Customer, changes: CustomerChanges) -> Customer:
+    """Apply `changes` to one customer: a REF, or one the caller resolved already."""
+    customer = ref if isinstance(ref, Customer) else refs.customer(session, ref, deleted=None)
     customer_id = id_of(customer)
     given = {
         "name": changes.name,
@@ -145,9 +146,9 @@ def edit(session: Session, ref: str, changes: CustomerChanges) -> Customer:
     return customer
 
 
-def remove(session: Session, ref: str) -> Customer:
+def remove(session: Session, ref: str | Customer) -> Customer:
     """Soft delete: the customer disappears from lists and search but keeps its history."""
-    customer = refs.customer(session, ref, deleted=None)
+    customer = ref if isinstance(ref, Customer) else refs.customer(session, ref, deleted=None)
     if customer.deleted_at is not None:
         raise InvalidInput(f"customer {customer.id} is already deleted")
     customer.deleted_at = customer.updated_at = utcnow()
@@ -155,8 +156,8 @@ def remove(session: Session, ref: str) -> Customer:
     return customer
 
 
-def restore(session: Session, ref: str) -> Customer:
-    customer = refs.customer(session, ref, deleted=True)
+def restore(session: Session, ref: str | Customer) -> Customer:
+    customer = ref if isinstance(ref, Customer) else refs.customer(session, ref, deleted=True)
     if customer.deleted_at is None:
         raise InvalidInput(f"customer {customer.id} is not deleted")
     customer.deleted_at = None

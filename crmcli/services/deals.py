@@ -99,8 +99,9 @@ def first_stage(session: Session, pipeline_id: int) -> Stage:
     return found
 
 
-def edit(session: Session, ref: str, changes: DealChanges) -> Deal:
-    deal = refs.deal(session, ref, deleted=None)
+def edit(session: Session, ref: str | Deal, changes: DealChanges) -> Deal:
+    """Apply `changes` to one deal: a REF, or one the caller resolved already."""
+    deal = ref if isinstance(ref, Deal) else refs.deal(session, ref, deleted=None)
     given = {
         "title": changes.title,
         "currency": changes.currency,
@@ -253,8 +254,8 @@ def _stage_of_kind(session: Session, deal: Deal, kind: str) -> Stage:
     return found
 
 
-def remove(session: Session, ref: str) -> Deal:
-    deal = refs.deal(session, ref, deleted=None)
+def remove(session: Session, ref: str | Deal) -> Deal:
+    deal = ref if isinstance(ref, Deal) else refs.deal(session, ref, deleted=None)
     if deal.deleted_at is not None:
         raise InvalidInput(f"deal {deal.id} is already deleted")
     deal.deleted_at = deal.updated_at = utcnow()
@@ -262,8 +263,8 @@ def remove(session: Session, ref: str) -> Deal:
     return deal
 
 
-def restore(session: Session, ref: str) -> Deal:
-    deal = refs.deal(session, ref, deleted=True)
+def restore(session: Session, ref: str | Deal) -> Deal:
+    deal = ref if isinstance(ref, Deal) else refs.deal(session, ref, deleted=True)
     if deal.deleted_at is None:
         raise InvalidInput(f"deal {deal.id} is not deleted")
     deal.deleted_at = None

@@ -33,11 +33,12 @@ def database_url(location: str) -> str:
     return f"sqlite:///{Path(location).expanduser().resolve()}"
 
 
-def create_engine(location: str) -> Engine:
-    """The engine for a path or URL, set up by the backend that serves it."""
+def create_engine(location: str, *, busy_timeout_ms: int | None = None) -> Engine:
+    """The engine for a path or URL, set up by the backend that serves it;
+    `busy_timeout_ms` overrides the configured wait for a lock."""
     url = database_url(location)
     dialect = url.split(":", 1)[0].split("+", 1)[0]
-    return backend_named(dialect).create_engine(url, location)
+    return backend_named(dialect).create_engine(url, location, busy_timeout_ms=busy_timeout_ms)
 
 
 def describe_engine(engine: Engine) -> str:
@@ -131,4 +132,18 @@ def open_store(location: str | None = None, *, migrate: bool = True) -> Store:
     store = Store(create_engine(chosen), chosen)
     if migrate:
         upgrade(store)
+    return store
+
+
+def open_existing(location: str | None = None, *, busy_timeout_ms: int = 200) -> Store | None:
+    """The user's database for a quick read (shell completion), or None when there is none
+    yet. Never creates a file, never migrates, and waits at most `busy_timeout_ms` for a lock:
+    a caller that must not be slow or noisy treats any error as "nothing"."""
+    chosen = config.db_location(location)
+    if not config.is_url(chosen) and not Path(chosen).expanduser().is_file():
+        return None
+    store = Store(create_engine(chosen, busy_timeout_ms=busy_timeout_ms), chosen)
+    if current_revision(store.engine) != SCHEMA_REVISION:
+        store.dispose()
+        return None
     return store

@@ -431,9 +431,11 @@ def test_resolve_format_defaults_follow_the_stream() -> None:
     assert resolve_format(None, False, FakeTTY()) == "table"
 
 
-def test_resolve_format_json_flag_wins() -> None:
+def test_resolve_format_json_flag_must_agree_with_format() -> None:
     assert resolve_format(None, True, FakeTTY()) == "json"
-    assert resolve_format("csv", True, io.StringIO()) == "json"
+    assert resolve_format("JSON", True, io.StringIO()) == "json"
+    with pytest.raises(InvalidInput, match="--format csv and --json ask for two formats"):
+        resolve_format("csv", True, io.StringIO())
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

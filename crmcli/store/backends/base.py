@@ -40,7 +40,9 @@ class Backend:
 
     # -- connections ------------------------------------------------------------------------
 
-    def create_engine(self, url: str, location: str) -> Engine:
+    def create_engine(
+        self, url: str, location: str, *, busy_timeout_ms: int | None = None
+    ) -> Engine:
         return sa.create_engine(url, pool_pre_ping=True)
 
     def is_locked_error(self, error: BaseException) -> bool:

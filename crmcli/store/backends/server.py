@@ -21,7 +21,9 @@ _DRIVER_PACKAGES = {"psycopg2": "psycopg2-binary", "MySQLdb": "mysqlclient"}
 
 
 class ServerBackend(Backend):
-    def create_engine(self, url: str, location: str) -> Engine:
+    def create_engine(
+        self, url: str, location: str, *, busy_timeout_ms: int | None = None
+    ) -> Engine:
         """An engine for a server URL; a malformed URL is invalid input (exit 2) and a
         missing driver an unavailable database (exit 5) that says what to install."""
         try:

@@ -51,11 +51,14 @@ class SQLiteBackend(Backend):
 
     # -- connections ------------------------------------------------------------------------
 
-    def create_engine(self, url: str, location: str) -> Engine:
+    def create_engine(
+        self, url: str, location: str, *, busy_timeout_ms: int | None = None
+    ) -> Engine:
         if not config.is_url(location):
             _prepare_file(location)
-        engine = sa.create_engine(url, connect_args={"timeout": config.busy_timeout_ms() / 1000})
-        _install_hooks(engine)
+        timeout = config.busy_timeout_ms() if busy_timeout_ms is None else busy_timeout_ms
+        engine = sa.create_engine(url, connect_args={"timeout": timeout / 1000})
+        _install_hooks(engine, timeout)
         return engine
 
     def is_locked_error(self, error: BaseException) -> bool:
@@ -287,8 +290,7 @@ class SQLiteBackend(Backend):
 SQLITE = SQLiteBackend()
 
 
-def _install_hooks(engine: Engine) -> None:
-    timeout = config.busy_timeout_ms()
+def _install_hooks(engine: Engine, timeout: int) -> None:
     synchronous = config.synchronous().upper()  # NORMAL or FULL: the README's Durability
 
     @event.listens_for(engine, "connect")
