@@ -9,6 +9,9 @@ batch with one query each, and a failure still names its line.
 Everything else (updates, REF links, pipelines, ids that may already exist) goes through the
 row-by-row importer in `crmcli.interop.transfer`, which flushes this buffer first so that the order
 of the file is kept.
+
+Why this file is long (about 580 lines): one row builder per bulk record type, and the
+batch checks that name a refused line (links, emails, stage names) without a query per line.
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ object `--json` prints (`crmcli.entities.records`) with a leading `type` field. 
 keyset pagination (`WHERE id > last ORDER BY id LIMIT n`), so memory stays flat however big
 the database is.
 
+Why this file is long (about 700 lines): the row-by-row importer keeps one upsert handler
+per record type (links by id or REF, partial updates, a pipeline's stages, a deal's moves),
+and they share helpers; the column checks themselves are each type's `read`. A handler
+per type in its own module is the next step when the analytics types arrive.
+
 Import reads those lines back as an upsert:
 
 - a line whose `id` exists updates that record: only the keys present on the line change,

@@ -8,6 +8,9 @@ timestamps the services stamped with the wall clock are moved to plausible past 
 
 The output depends only on `seed` and `now` (one `random.Random`, no global state), except
 that "due today" reminders are kept inside the user's local day.
+
+Why this file is long (about 750 lines): half of it is the demo's data (companies, names,
+notes, interaction texts), kept beside the code that uses it so the two read together.
 """
 
 from __future__ import annotations

@@ -16,6 +16,10 @@ move itself is `services.deals.move_by_id`.
 
 Cards are ordered by how recently they entered their stage (newest first), so a deal that
 was just moved or created shows at the top of its column.
+
+Why this file is long (about 470 lines): the board's read model is one piece (stages, columns,
+cards, paging, the optimistic-move arithmetic and `find`), and its queries are aggregates
+that belong next to the shapes they fill.
 """
 
 from __future__ import annotations
