@@ -1,10 +1,8 @@
-"""The known defects, one focused regression test each, expected to fail until fixed.
+"""Regression tests for the defects the probes found: one focused test each.
 
-Issue 9 lists six defects the fuzz probe (test_fuzz.py) runs into; these tests state the
-right behaviour and are marked xfail(strict=True): they fail today, and the day a fix lands
-they pass, strict turns that into a failure, and the marker has to go (with the matching
-rule of `known_defect` in test_fuzz.py). The last group are defects these probes found
-that issue 9 does not list.
+Issue 9 listed six defects the fuzz probe (test_fuzz.py) ran into, and the probes found more
+(A, B, C ... below). Each test here started as a strict xfail and became a plain test when
+its fix landed; the fuzz keeps no filter of known defects.
 
 Most run the Typer app in-process against a copy of the seed database; those where argv
 bytes, stdin bytes, the time zone or a closed pipe matter run the installed `crm`.
@@ -37,13 +35,13 @@ def assert_clean_failure(result, db: Path, seed: Seed, codes: tuple[int, ...] = 
     """The right way to refuse: a documented exit code, one error line, nothing written."""
     assert result.exit_code in codes, (result.exit_code, result.stderr)
     assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
     assert export_in_process(CliRunner(), db) == seed.export
 
 
 # -- issue 9 defect 1: dates at the ends of the calendar -----------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 defect 1: table view of an edge date -> exit 1")
 @pytest.mark.parametrize(
     ("zone", "write", "view"),
     [
@@ -60,58 +58,73 @@ def assert_clean_failure(result, db: Path, seed: Seed, codes: tuple[int, ...] = 
     ],
     ids=["year-1-west-of-utc", "year-9999-east-of-utc"],
 )
-def test_edge_dates_show_in_table_views(
+def test_edge_dates_are_refused_and_views_still_show(
     seed: Seed, tmp_path: Path, zone: str, write: list[str], view: list[str]
 ) -> None:
     db = fresh_copy(seed, tmp_path)
     env = crm_env(db, TZ=zone)
     stored = run_crm(*write, env=env)
-    assert stored.returncode in (0, 2), stored.stderr  # refusing the date is a fix too
+    assert stored.returncode == 2, stored.stderr
+    assert b"years 1900 to 2999" in stored.stderr
+    assert export_in_process(CliRunner(), db) == seed.export
     shown = run_crm(*view, env=env)
     assert shown.returncode == 0, shown.stderr.decode()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 defect 1: a day filter on 9999-12-31 -> exit 1")
 @pytest.mark.parametrize("term", ["created:9999-12-31", "due:9999-12-31"])
 def test_day_filter_on_the_last_day(seed: Seed, tmp_path: Path, term: str) -> None:
     db = fresh_copy(seed, tmp_path)
     noun = "remind" if term.startswith("due") else "customer"
     result = crm(db, noun, "list", term)
-    assert result.exit_code in (0, 2), result.stderr
+    assert result.exit_code == 2, result.stderr
+    assert "years 1900 to 2999" in result.stderr
 
 
 # -- issue 9 defect 2: ids of 2**63 and more ------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 defect 2: an id >= 2**63 -> exit 1")
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["customer", "show", BIG_ID], 3),
+        (["deal", "move", BIG_ID, "won"], 3),
+        (["remind", "snooze", BIG_ID, "in 1 hour"], 3),
+        (["deal", "add", "Big", "--customer", BIG_ID], 3),
+        (["customer", "list", f"id={BIG_ID}"], 2),
+        (["customer", "list", "--limit", BIG_ID], 2),
+    ],
+    ids=["show", "move", "snooze", "add-link", "id-filter", "limit"],
+)
+def test_ids_of_2_63_are_not_found_or_invalid(
+    seed: Seed, tmp_path: Path, args: list[str], code: int
+) -> None:
+    db = fresh_copy(seed, tmp_path)
+    assert_clean_failure(crm(db, *args), db, seed, codes=(code,))
+
+
+@pytest.mark.xfail(strict=True, reason="issue 9 defect 2: an id of 5,000 digits -> exit 1")
 @pytest.mark.parametrize(
     "args",
     [
-        ["customer", "show", BIG_ID],
         ["customer", "show", HUGE_TEXT_ID],
-        ["deal", "move", BIG_ID, "won"],
-        ["remind", "snooze", BIG_ID, "in 1 hour"],
-        ["deal", "add", "Big", "--customer", BIG_ID],
-        ["customer", "list", f"id={BIG_ID}"],
-        ["customer", "list", "--limit", BIG_ID],
+        ["deal", "move", "#" + HUGE_TEXT_ID, "won"],
+        ["remind", "snooze", HUGE_TEXT_ID, "in 1 hour"],
+        ["deal", "add", "Big", "--customer", HUGE_TEXT_ID],
+        ["deal", "list", f"customer:{HUGE_TEXT_ID}"],
     ],
-    ids=["show", "show-10**5000", "move", "snooze", "add-link", "id-filter", "limit"],
+    ids=["show", "move", "snooze", "add-link", "link-filter"],
 )
-def test_huge_ids_are_not_found_or_invalid(seed: Seed, tmp_path: Path, args: list[str]) -> None:
+def test_ids_of_5000_digits_are_not_found_or_invalid(
+    seed: Seed, tmp_path: Path, args: list[str]
+) -> None:
+    """Past 4,300 digits int() refuses to read a number: `crm customer show 1000...0`."""
     db = fresh_copy(seed, tmp_path)
-    result = crm(db, *args)
-    if result.exit_code == 0:  # --limit and the filter may simply work
-        assert args[1] == "list"
-        return
-    assert_clean_failure(result, db, seed, codes=(2, 3))
+    assert_clean_failure(crm(db, *args), db, seed, codes=(2, 3))
 
 
 # -- issue 9 defect 3: lone surrogates ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 9 defect 3: a lone surrogate in an import line -> exit 1"
-)
 def test_import_line_with_a_lone_surrogate_is_refused(seed: Seed, tmp_path: Path) -> None:
     db = fresh_copy(seed, tmp_path)
     result = crm(db, "import", "-", input='{"type":"customer","name":"Bad \\ud800 name"}\n')
@@ -119,40 +132,32 @@ def test_import_line_with_a_lone_surrogate_is_refused(seed: Seed, tmp_path: Path
     assert "line 1" in result.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9 defect 3 (same cause, found by the probes): stdin bytes not UTF-8 -> exit 1",
-)
 def test_import_of_bytes_that_are_not_utf8_is_refused(seed: Seed, tmp_path: Path) -> None:
     db = fresh_copy(seed, tmp_path)
     result = run_crm("import", "-", input=b'{"type":"customer","name":"Bad \xff name"}\n', db=db)
     assert result.returncode == 2, result.stderr
+    assert b"line 1" in result.stderr
     assert export_in_process(CliRunner(), db) == seed.export
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 9 defect 3 (same cause, found by the probes): argv bytes not UTF-8 -> exit 1",
-)
 @pytest.mark.parametrize(
     "args",
     [[b"customer", b"add", b"Bad \xff name"], [b"customer", b"show", b"\xffda"]],
     ids=["add", "show"],
 )
-def test_argv_bytes_that_are_not_utf8(seed: Seed, tmp_path: Path, args: list[bytes]) -> None:
+def test_argv_bytes_that_are_not_utf8_are_refused(
+    seed: Seed, tmp_path: Path, args: list[bytes]
+) -> None:
     db = fresh_copy(seed, tmp_path)
     result = run_crm(*args, db=db)
-    assert result.returncode in (0, 2, 3), result.stderr
-    if result.returncode != 0:
-        assert export_in_process(CliRunner(), db) == seed.export
+    assert result.returncode == 2, result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert export_in_process(CliRunner(), db) == seed.export
 
 
 # -- issue 9 defect 4: custom-field integers over 4,300 digits ------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 9 defect 4: a --set integer over 4,300 digits -> exit 1"
-)
 def test_set_with_a_5000_digit_integer(seed: Seed, tmp_path: Path) -> None:
     db = fresh_copy(seed, tmp_path)
     result = crm(db, "customer", "add", "Digits", "--set", "n=" + "9" * 5000)
@@ -166,7 +171,6 @@ def test_set_with_a_5000_digit_integer(seed: Seed, tmp_path: Path) -> None:
 # -- issue 9 defect 5: an invalid --format on a write command -------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 9 defect 5: bad --format writes, then exits 2")
 @pytest.mark.parametrize(
     "args",
     [
@@ -185,9 +189,6 @@ def test_bad_format_on_a_write_writes_nothing(seed: Seed, tmp_path: Path, args: 
 # -- issue 9 defect 6: names of invisible characters only ----------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 9 defect 6: a name of invisible characters is accepted"
-)
 @pytest.mark.parametrize(
     ("args", "input"),
     [
@@ -208,23 +209,21 @@ def test_invisible_names_are_refused(
 # -- not in issue 9: found by these probes -------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True, reason="not in issue 9 (probes, A): a REF of digits int() refuses -> exit 1"
-)
 @pytest.mark.parametrize(
-    ("args", "input"),
+    ("args", "input", "code"),
     [
-        (["customer", "show", "²"], None),
-        (["remind", "snooze", "①", "in 1 hour"], None),
-        (["import", "-"], '{"type":"deal","title":"X","customer":"\\u00b2"}\n'),
+        (["customer", "show", "²"], None, 3),  # a name, which no customer has
+        (["remind", "snooze", "①", "in 1 hour"], None, 2),  # reminders have ids only
+        (["import", "-"], '{"type":"deal","title":"X","customer":"\\u00b2"}\n', 3),
     ],
     ids=["show", "snooze", "import"],
 )
 def test_superscript_digits_as_a_ref(
-    seed: Seed, tmp_path: Path, args: list[str], input: str | None
+    seed: Seed, tmp_path: Path, args: list[str], input: str | None, code: int
 ) -> None:
+    """A: `²` passes str.isdigit() but int() refuses it; as a REF it is a name."""
     db = fresh_copy(seed, tmp_path)
-    assert_clean_failure(crm(db, *args, input=input), db, seed, codes=(2, 3))
+    assert_clean_failure(crm(db, *args, input=input), db, seed, codes=(code,))
 
 
 @pytest.mark.xfail(
@@ -242,11 +241,7 @@ def test_superscript_digits_as_a_ref(
 )
 def test_very_long_ref(seed: Seed, tmp_path: Path, args: list[str]) -> None:
     db = fresh_copy(seed, tmp_path)
-    result = crm(db, *args)
-    if result.exit_code == 0:
-        assert args[1] == "list"  # a filter that matches nothing is fine
-        return
-    assert_clean_failure(result, db, seed, codes=(2, 3))
+    assert_clean_failure(crm(db, *args), db, seed, codes=(2,))
 
 
 @pytest.mark.xfail(
