@@ -27,6 +27,12 @@ MAX_INTEGER = 2**63 - 1
 MAX_FIELD_DIGITS = 4300
 
 
+#: The longest REF or filter value, in characters: far longer than any name anyone types or
+#: looks up, and far below SQLite's limit on a LIKE pattern (50,000 bytes; a character is at
+#: most 4 bytes, 8 escaped), which a longer one could pass ("pattern too complex"). It also
+#: keeps a REF of digits within what int() reads (4,300 digits).
+MAX_LOOKUP_LENGTH = 1000
+
 #: Letters that draw nothing (Hangul and braille fillers): a name of them alone shows blank.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
@@ -44,6 +50,17 @@ def clean(text: str, what: str = "text") -> str:
             f"{what} is not valid text (bytes that are not UTF-8, or an unpaired surrogate)"
         ) from None
     return unicodedata.normalize("NFC", text)
+
+
+def lookup(text: str, what: str) -> str:
+    """A REF or a filter value, as `clean` gives it, refused past MAX_LOOKUP_LENGTH
+    characters (spaces count). The error shows its start only."""
+    if len(text) > MAX_LOOKUP_LENGTH:
+        raise InvalidInput(
+            f"{what} too long: {len(text):,} characters (at most {MAX_LOOKUP_LENGTH:,}): "
+            f"{text[:20]!r}..."
+        )
+    return clean(text, what)
 
 
 def _shows_nothing(char: str) -> bool:

@@ -30,6 +30,7 @@ from sqlmodel import Session, col, func, select
 
 from crmcli.entities import refs
 from crmcli.entities.stages import board_order
+from crmcli.kernel import validate
 from crmcli.kernel.dates import to_utc
 from crmcli.kernel.errors import NotFound
 from crmcli.query import compiler as query
@@ -436,8 +437,8 @@ def _cards(
 def find(session: Session, text: str, *, limit: int = 8) -> list[Target]:
     """Active customers and deals whose name contains `text` (case-insensitive)."""
     needle = " ".join(text.split()).lower()
-    if not needle:
-        return []
+    if not needle or len(needle) > validate.MAX_LOOKUP_LENGTH:
+        return []  # longer than a REF may be: SQLite could not take it as a LIKE pattern
     found: list[Target] = []
     customers = session.exec(
         select(Customer.id, Customer.name)

@@ -17,9 +17,8 @@ Whatever the input, `crm` must:
 Most examples run the Typer app in-process (fast); a smaller set runs the installed `crm`
 in a subprocess, with real argv bytes, real stdin bytes and a time zone of its own.
 
-The six defects of issue 9 and the first one these probes found are fixed; the two still
-open are kept out of the examples by a temporary helper, `known_defect`, which goes away with
-their fixes (test_regressions.py pins each defect down). The normal run is derandomized (the
+The defects this probe found (issue 9, and A to C of test_regressions.py) are fixed, and
+pinned there one test each; no example is filtered out. The normal run is derandomized (the
 same examples every time); CRM_SLOW_PROBES=1 adds random runs of 2,000 and 150 examples.
 """
 
@@ -27,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import unicodedata
 from collections.abc import Callable
@@ -50,9 +48,7 @@ from tests.probes.conftest import (
 )
 
 # -------------------------------------------------------------------------------------------
-# Known defects. TEMPORARY: the two still open; each goes with its fix (test_regressions.py).
-
-_TERM = re.compile(r"^-?[A-Za-z_][A-Za-z0-9_.]*(?:!=|>=|<=|:|=|>|<)(?P<value>.*)$", re.DOTALL)
+# Reading a command line
 
 
 def _command(argv: list[str]) -> tuple[str, ...]:
@@ -60,95 +56,6 @@ def _command(argv: list[str]) -> tuple[str, ...]:
     if words[:1] in (["log"], ["timeline"], ["search"], ["import"]):
         return tuple(words[:1])
     return tuple(words[:2])
-
-
-def _option_values(argv: list[str], *names: str) -> list[str]:
-    values = []
-    for n, arg in enumerate(argv):
-        if arg in names and n + 1 < len(argv):
-            values.append(argv[n + 1])
-        for name in names:
-            if name.startswith("--") and arg.startswith(name + "="):
-                values.append(arg[len(name) + 1 :])
-    return values
-
-
-def _terms(argv: list[str]) -> list[tuple[str, str]]:
-    """(operator-and-field, VALUE) of every FIELD<op>VALUE filter term among the arguments."""
-    found = []
-    for arg in argv:
-        term = _TERM.match(arg)
-        if term:
-            found.append((arg[: term.start("value")], term["value"]))
-    return found
-
-
-#: Where a command reads a REF (an id, an email or part of a name).
-_REF_POSITIONS = {
-    ("customer", "show"): 2,
-    ("deal", "move"): 2,
-    ("log",): 1,
-    ("timeline",): 1,
-    ("remind", "add"): 2,
-    ("remind", "snooze"): 2,
-}
-_REF_OPTIONS = ("--customer", "--company", "-c", "--deal", "--pipeline")
-
-
-def _refs(argv: list[str]) -> list[str]:
-    refs = _option_values(argv, *_REF_OPTIONS)
-    position = _REF_POSITIONS.get(_command(argv))
-    if position is not None and len(argv) > position:
-        refs.append(argv[position])
-    return refs
-
-
-def _like_pattern_bytes(text: str) -> int:
-    """Bytes of the LIKE pattern a REF or a `FIELD:VALUE` term becomes ('%' + escaped + '%')."""
-    escaped = re.sub(r"([%_/])", r"/\1", text.strip().lower())
-    return len(escaped.encode("utf-8", "surrogatepass")) + 2
-
-
-def _over_4300_digits(text: str) -> bool:
-    digits = text.strip().removeprefix("#")
-    return digits.isascii() and digits.isdigit() and len(digits) > 4300
-
-
-def _stdin_defect(stdin: str | bytes) -> str | None:
-    if isinstance(stdin, bytes):
-        stdin = stdin.decode("utf-8", "surrogateescape")
-    for line in stdin.splitlines():
-        try:
-            data = json.loads(line)
-        except (ValueError, RecursionError):
-            continue
-        if not isinstance(data, dict):
-            continue
-        refs = [data.get(k) for k in ("customer", "company", "deal", "pipeline")]
-        refs = [ref for ref in refs if isinstance(ref, str)]
-        if any(_over_4300_digits(ref) for ref in refs):
-            return "2: an import line's REF of more than 4,300 digits"
-        if any(_like_pattern_bytes(ref) > 49_000 for ref in refs):
-            return "B: an import line's REF over SQLite's 50,000-byte LIKE pattern limit"
-    return None
-
-
-def known_defect(argv: list[str], *, stdin: str | bytes | None = None) -> str | None:
-    """TEMPORARY: the known defect this command would hit, or None.
-
-    2  a REF or a filter-term VALUE of more than 4,300 ASCII digits (int() refuses it);
-    B  a REF or FIELD:VALUE filter term whose LIKE pattern passes SQLite's 50,000-byte
-       limit ("LIKE or GLOB pattern too complex", exit 1).
-    """
-    refs, terms = _refs(argv), _terms(argv)
-    if any(_over_4300_digits(value) for value in [*refs, *(v for _, v in terms)]):
-        return "2: a REF of more than 4,300 digits"
-    contains = [v for op, v in terms if op.endswith(":")]
-    if any(_like_pattern_bytes(value) > 49_000 for value in [*refs, *contains]):
-        return "B: a REF or FIELD:VALUE term over SQLite's 50,000-byte LIKE pattern limit"
-    if stdin is not None and _command(argv) == ("import",):
-        return _stdin_defect(stdin)
-    return None
 
 
 def invisible(text: str) -> bool:
@@ -580,9 +487,7 @@ GARBAGE = [b"", b"", b"", b"", b"\xff\xfe", b"\xc3(", b"\xed\xa0\x80"]
 def in_process(example: Example, seed: Seed, tmp_path: Path) -> None:
     """One example through the Typer app, in this process (the argv a shell could pass)."""
     assume(passable(example.argv))
-    defect = known_defect(example.argv, stdin=example.stdin)
-    event(f"known defect {defect.split(':')[0]}" if defect else " ".join(_command(example.argv)))
-    assume(defect is None)
+    event(" ".join(_command(example.argv)))
     db = fresh_copy(seed, tmp_path)
     runner = CliRunner()
     result = runner.invoke(app, ["--db", str(db), *example.argv], input=example.stdin)
@@ -603,9 +508,7 @@ def in_subprocess(example: Example, zone: str, garbage: bytes, seed: Seed, tmp_p
     byte it stands for), stdin as bytes (sometimes not UTF-8), in the time zone `zone`."""
     assume(passable(example.argv))
     stdin = None if example.stdin is None else example.stdin.encode("utf-8") + garbage
-    defect = known_defect(example.argv, stdin=stdin)
-    event(f"known defect {defect.split(':')[0]}" if defect else " ".join(_command(example.argv)))
-    assume(defect is None)
+    event(" ".join(_command(example.argv)))
     db = fresh_copy(seed, tmp_path)
     result = subprocess.run(
         [crm_executable(), *map(os.fsencode, example.argv)],
