@@ -324,3 +324,30 @@ def test_write_into_a_closed_pipe_exits_0_only_when_saved(
         os.close(writer)
     assert code == 0
     assert export_in_process(CliRunner(), db) != seed.export, "exit 0, yet nothing was saved"
+
+
+@pytest.mark.parametrize("args", WRITES, ids=WRITE_IDS)
+def test_write_with_stdout_closed(seed: Seed, tmp_path: Path, args: list[str]) -> None:
+    """D: `crm deal move 1 proposal >&-`: with no stdout at all crm failed at start-up with a
+    traceback. Its output goes nowhere, as into a pipe nobody reads: saved, exit 0."""
+    db = fresh_copy(seed, tmp_path)
+    code = _run_with_stdout(db, args, None, preexec_fn=lambda: os.close(1))
+    assert code == 0
+    assert export_in_process(CliRunner(), db) != seed.export, "exit 0, yet nothing was saved"
+
+
+@pytest.mark.parametrize("stream", [0, 2], ids=["stdin", "stderr"])
+def test_closed_stdin_or_stderr(seed: Seed, tmp_path: Path, stream: int) -> None:
+    """D too: a closed stdin or stderr is no stream, not a crash; a failure still exits 2."""
+    db = fresh_copy(seed, tmp_path)
+    saved = _run_with_stdout(
+        db,
+        ["customer", "add", "No Streams"],
+        subprocess.DEVNULL,
+        preexec_fn=lambda: os.close(stream),
+    )
+    assert saved == 0
+    refused = _run_with_stdout(
+        db, ["customer", "add", ""], subprocess.DEVNULL, preexec_fn=lambda: os.close(stream)
+    )
+    assert refused == 2
