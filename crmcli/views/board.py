@@ -267,8 +267,18 @@ class Target:
     customer_id: int
 
 
+def _rotting_age(days: int) -> timedelta:
+    """How long a deal waits in a stage before it rots. A database an earlier crm wrote may
+    hold more days than `validate.rotting_days` takes: as many as `datetime` can subtract."""
+    return timedelta(days=min(days, validate.MAX_ROTTING_DAYS) + 1)
+
+
 def _is_rotting(stage: StageInfo, days: int) -> bool:
-    return stage.kind == "open" and stage.rotting_days is not None and days > stage.rotting_days
+    return (
+        stage.kind == "open"
+        and stage.rotting_days is not None
+        and days > min(stage.rotting_days, validate.MAX_ROTTING_DAYS)
+    )
 
 
 def pipelines(session: Session) -> list[PipelineInfo]:
@@ -336,7 +346,7 @@ def load_board(
             *(
                 sa.and_(
                     col(Deal.stage_id) == s.id,
-                    col(Deal.stage_changed_at) <= now - timedelta(days=s.rotting_days + 1),
+                    col(Deal.stage_changed_at) <= now - _rotting_age(s.rotting_days),
                 )
                 for s in rotting_stages
             )

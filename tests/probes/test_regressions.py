@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -351,3 +352,43 @@ def test_closed_stdin_or_stderr(seed: Seed, tmp_path: Path, stream: int) -> None
         db, ["customer", "add", ""], subprocess.DEVNULL, preexec_fn=lambda: os.close(stream)
     )
     assert refused == 2
+
+
+# -- E: a pipeline stage's numbers ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "input"),
+    [
+        (["pipeline", "add", "P", "--stage", "Lead:²"], None),
+        (["pipeline", "add", "P", "--stage", "Lead:10:open:①"], None),
+        (["pipeline", "add", "P", "--stage", "Lead:" + "1" * 5000], None),
+        (["pipeline", "add", "P", "--stage", "Lead:10:open:" + "9" * 20], None),
+        (["pipeline", "add", "P", "--stage", "Lead:10:open:" + "9" * 13], None),
+        (
+            ["import", "-"],
+            '{"type":"pipeline","name":"P","stages":'
+            '[{"name":"A","probability":10,"rotting_days":10000000000000}]}\n',
+        ),
+    ],
+    ids=["superscript", "circled", "5000-digits", "rotting-2**64", "rotting-10**13", "import"],
+)
+def test_stage_numbers_out_of_range_are_refused(
+    seed: Seed, tmp_path: Path, args: list[str], input: str | None
+) -> None:
+    """E: `²` passed str.isdigit() and int() refused it (exit 1); 20 digits of rotting days
+    overflowed SQLite (exit 1); 13 digits were stored, and every `deal board` of that pipeline
+    failed from then on (timedelta overflow, exit 1)."""
+    db = fresh_copy(seed, tmp_path)
+    assert_clean_failure(crm(db, *args, input=input), db, seed)
+
+
+def test_board_of_a_stage_already_storing_huge_rotting_days(seed: Seed, tmp_path: Path) -> None:
+    """A database an earlier crm wrote may hold such a stage: its board still shows."""
+    db = fresh_copy(seed, tmp_path)
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE stage SET rotting_days = 10000000000000 WHERE id = 1")
+    result = crm(db, "deal", "board", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    lead = json.loads(result.stdout)[0]
+    assert (lead["stage"], lead["rotting"]) == ("Lead", 0)
