@@ -392,3 +392,36 @@ def test_board_of_a_stage_already_storing_huge_rotting_days(seed: Seed, tmp_path
     assert result.exit_code == 0, result.stderr
     lead = json.loads(result.stdout)[0]
     assert (lead["stage"], lead["rotting"]) == ("Lead", 0)
+
+
+# -- F: dates at the ends of the calendar, stored before issue 9 was fixed -----------------
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Asia/Tokyo"])
+@pytest.mark.parametrize(
+    "view",
+    [
+        ["interaction", "list"],
+        ["remind", "list"],
+        ["remind", "list", "--all"],
+        ["inbox"],
+        ["timeline", "ada"],
+        ["customer", "show", "ada"],
+    ],
+    ids=["interactions", "reminders", "all-reminders", "inbox", "timeline", "customer"],
+)
+def test_views_of_edge_dates_an_earlier_crm_stored(
+    seed: Seed, tmp_path: Path, zone: str, view: list[str]
+) -> None:
+    """Issue 9's fix refuses such dates when typed or imported, but a database an earlier
+    crm wrote may hold them: a table of one in a zone past the end of the calendar (year
+    9999 in Tokyo, year 1 in New York) failed with OverflowError, exit 1."""
+    db = fresh_copy(seed, tmp_path)
+    with sqlite3.connect(db) as connection:
+        connection.execute("UPDATE interaction SET occurred_at = '0001-01-01 00:00:00.000000'")
+        connection.execute("UPDATE reminder SET due_at = '9999-12-31 23:59:59.000000'")
+        connection.execute(
+            "UPDATE reminder SET done_at = '0001-01-01 00:00:00.000000' WHERE done_at IS NOT NULL"
+        )
+    result = run_crm(*view, "--format", "table", env=crm_env(db, TZ=zone))
+    assert result.returncode == 0, result.stderr.decode()
