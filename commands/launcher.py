@@ -43,7 +43,7 @@ def _open_standard_streams() -> None:
     """A closed stdin, stdout or stderr (`crm ... >&-`) becomes /dev/null: what crm prints
     goes nowhere, as into a pipe nobody reads, and the command still runs (exit 0: saved).
     Python leaves such a stream None, which the first print would trip over, and the
-    descriptor free, which the first file crm opened would take (and get its output)."""
+    descriptor free, for the next file opened to take."""
     for fd, name in enumerate(("stdin", "stdout", "stderr")):
         try:
             os.fstat(fd)
