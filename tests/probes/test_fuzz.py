@@ -207,6 +207,19 @@ def filter_term() -> st.SearchStrategy[str]:
     )
 
 
+def stage_spec() -> st.SearchStrategy[str]:
+    """`NAME:PROBABILITY[:KIND[:ROTTING_DAYS]]`, each part sensible or hostile."""
+    number = st.one_of(st.sampled_from(["0", "40", "100", "101"]), st.sampled_from(HUGE_INTEGERS))
+    parts = st.tuples(
+        st.one_of(st.sampled_from(["Due", "Won", "Lost"]), text_value()),
+        st.one_of(number, text_value()),
+        st.one_of(st.sampled_from(["", "open", "won", "lost"]), text_value()),
+        st.one_of(number, st.just(""), text_value()),
+        st.integers(2, 4),
+    )
+    return parts.map(lambda drawn: ":".join(drawn[: drawn[-1]]))
+
+
 @st.composite
 def options(draw, *pairs: tuple[str, st.SearchStrategy[str]]) -> list[str]:
     """Some of the given options, each with a drawn value."""
@@ -425,6 +438,51 @@ def command_kinds() -> dict[str, st.SearchStrategy[Example]]:
         _then(["remind", "snooze"], _one(ref_value()), _one(when_value()), format_options()),
         _then(["timeline"], _one(ref_value()), options(("--limit", limit)), format_options()),
         _then(["search"], st.lists(filter_term(), min_size=1, max_size=3), format_options()),
+        _then(
+            ["customer", "edit"],
+            _one(ref_value()),
+            options(
+                ("--name", text_value()),
+                ("-e", st.one_of(st.just("ada@acme.test"), text_value())),
+                ("--rm-email", st.one_of(st.just("ada@acme.test"), text_value())),
+                ("--primary-email", st.one_of(st.just("grace@navy.test"), text_value())),
+                ("-c", st.one_of(st.just(""), ref_value())),
+                ("--untag", st.one_of(st.just("vip"), text_value())),
+                ("--set", st.one_of(st.sampled_from(["income=", "plan=x"]), text_value())),
+                ("--note", text_value()),
+            ),
+            format_options(),
+        ),
+        _then(
+            ["deal", "edit"],
+            _one(ref_value()),
+            options(
+                ("--title", text_value()),
+                ("--customer", ref_value()),
+                ("--value", st.one_of(st.sampled_from(HUGE_INTEGERS + NEGATIVE), text_value())),
+                ("--currency", st.one_of(st.sampled_from(["JPY", "eur"]), text_value())),
+                ("--close", when_value()),
+            ),
+            st.sampled_from([[], ["--no-close"]]),
+            format_options(),
+        ),
+        _then(["deal", "lost"], _one(ref_value()), _one(text_value()).map(lambda r: ["-r", *r])),
+        _then(["remind", "done"], st.lists(ref_value(), min_size=1, max_size=3)),
+        _then(
+            ["pipeline", "add"],
+            _one(text_value()),
+            st.lists(stage_spec().map(lambda spec: ["--stage", spec]), min_size=1, max_size=3).map(
+                lambda specs: [word for spec in specs for word in spec]
+            ),
+            st.sampled_from([[], ["--default"]]),
+            format_options(),
+        ),
+        _then(
+            ["deal", "list"],
+            st.lists(filter_term(), max_size=3),
+            options(("--limit", limit), ("--sort", text_value())),
+            format_options(),
+        ),
     )
     kinds = {name: argv.map(Example) for name, argv in argvs}
     kinds["import"] = import_stdin().map(lambda lines: Example(["import", "-"], lines))
@@ -452,7 +510,7 @@ def passable(argv: list[str]) -> bool:
 # The oracle
 
 
-READS = {("customer", "show"), ("customer", "list"), ("timeline",), ("search",)}
+READS = {("customer", "show"), ("customer", "list"), ("deal", "list"), ("timeline",), ("search",)}
 
 
 def check_outcome(
