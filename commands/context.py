@@ -57,13 +57,30 @@ def reading() -> Iterator[Session]:
 
 @contextmanager
 def writing() -> Iterator[Session]:
-    """One command, one transaction: everything in the block commits together or not at all."""
+    """One command, one transaction: everything in the block commits together or not at all.
+    Print after the block, never in it (see `transaction`)."""
     store = open_store()
     try:
-        with store.write() as session:
+        with transaction(store) as session:
             yield session
     finally:
         store.dispose()
+
+
+@contextmanager
+def transaction(store: Store) -> Iterator[Session]:
+    """`store.write()` for a command, which prints only once it has committed: a closed pipe
+    (`crm deal move 1 won | head -c1`) then ends the command with exit 0, the change saved.
+    One met inside the block, by something printed too early, rolled the change back: that
+    is an error, never the quiet success of a closed pipe (tests/cli/test_write_then_print)."""
+    try:
+        with store.write() as session:
+            yield session
+    except BrokenPipeError as error:
+        raise RuntimeError(
+            "output closed before the change was saved (printed inside the transaction): "
+            "nothing was written"
+        ) from error
 
 
 def stdout() -> TextIO:

@@ -255,13 +255,14 @@ def edit(
     )
 
 
-def _after_move(session, deal, change, fmt, as_json) -> None:
+def _moved(session, deal, change) -> tuple[str, dict]:
+    """What `move`, `won` and `lost` print, read inside the transaction: printed after it."""
     record = _record(session, deal)
     if change is None:
         message = f"Deal {record['id']} is already in {record['stage']}"
     else:
         message = f"Moved deal {record['id']} to {record['stage']}"
-    context.changed(message, record, columns.DEAL_DETAIL, fmt, as_json)
+    return message, record
 
 
 @app.command("move")
@@ -280,8 +281,8 @@ def move(
 
     with context.writing() as session:
         deal = refs.deal(session, ref)
-        change = deals.move(session, deal, stage, reason=reason)
-        _after_move(session, deal, change, fmt, as_json)
+        message, record = _moved(session, deal, deals.move(session, deal, stage, reason=reason))
+    context.changed(message, record, columns.DEAL_DETAIL, fmt, as_json)
 
 
 @app.command("won")
@@ -292,7 +293,8 @@ def won(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
 
     with context.writing() as session:
         deal = refs.deal(session, ref)
-        _after_move(session, deal, deals.won(session, deal), fmt, as_json)
+        message, record = _moved(session, deal, deals.won(session, deal))
+    context.changed(message, record, columns.DEAL_DETAIL, fmt, as_json)
 
 
 @app.command("lost")
@@ -308,7 +310,8 @@ def lost(
 
     with context.writing() as session:
         deal = refs.deal(session, ref)
-        _after_move(session, deal, deals.lost(session, deal, reason), fmt, as_json)
+        message, record = _moved(session, deal, deals.lost(session, deal, reason))
+    context.changed(message, record, columns.DEAL_DETAIL, fmt, as_json)
 
 
 @app.command("history")

@@ -27,14 +27,14 @@ def demo(
     ] = False,
 ) -> None:
     """Fill a demo database (--db, else $CRM_DB, else demo.db beside your real one)."""
-    from crmcli.commands.context import open_store
+    from crmcli.commands.context import open_store, transaction
     from crmcli.services.demo import build_demo, prepare_target
 
     location = demo_location()
     fresh = prepare_target(location, reset=reset)
     store = open_store(location)
     try:
-        with store.write() as session:
+        with transaction(store) as session:
             summary = build_demo(session, mark=fresh)
     finally:
         store.dispose()

@@ -14,6 +14,7 @@ signal in the middle of a write rolls the transaction back.
 from __future__ import annotations
 
 import gc
+import os
 import signal
 import sys
 from types import FrameType
@@ -24,6 +25,7 @@ from crmcli.kernel.errors import Terminated
 def run() -> None:
     """The console script: `crm ...`."""
     gc.disable()
+    _open_standard_streams()
     signal.signal(signal.SIGTERM, _terminate)
     try:
         from crmcli.commands.main import run as run_crm
@@ -35,6 +37,23 @@ def run() -> None:
         code, message = describe(stop)
         sys.stderr.write(f"crm: error: {message}\n")
         sys.exit(code)
+
+
+def _open_standard_streams() -> None:
+    """A closed stdin, stdout or stderr (`crm ... >&-`) becomes /dev/null: what crm prints
+    goes nowhere, as into a pipe nobody reads, and the command still runs (exit 0: saved).
+    Python leaves such a stream None, which the first print would trip over, and the
+    descriptor free, for the next file opened to take."""
+    for fd, name in enumerate(("stdin", "stdout", "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            null = os.open(os.devnull, os.O_RDWR)
+            if null != fd:
+                os.dup2(null, fd)
+                os.close(null)
+            mode = "r" if fd == 0 else "w"
+            setattr(sys, name, open(fd, mode, encoding="utf-8", closefd=False))  # noqa: SIM115
 
 
 def _terminate(_signum: int, _frame: FrameType | None) -> None:

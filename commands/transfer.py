@@ -72,7 +72,7 @@ def import_(
     try:
         store = context.open_store()
         try:
-            with store.write() as session:
+            with context.transaction(store) as session:
                 report = import_lines(session, stream, source=source)
                 if dry_run:
                     session.rollback()

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
 
 from crmcli.kernel.errors import Ambiguous, InvalidInput, NotFound
-from crmcli.kernel.validate import MAX_INTEGER, clean
+from crmcli.kernel.validate import MAX_INTEGER, lookup
 from crmcli.store.models import Company, Customer, CustomerEmail, Deal, Pipeline, Reminder, Stage
 
 Model = TypeVar("Model", bound=SQLModel)
@@ -21,9 +21,10 @@ _CANDIDATES_SHOWN = 10
 
 
 def parse_id(text: str) -> int | None:
-    """`12` or `#12` -> 12; anything else -> None."""
-    cleaned = text.strip().removeprefix("#")
-    # ASCII only: `²` passes isdigit() but int() refuses it; such a REF is a name.
+    """`12` or `#12` -> 12; anything else -> None. Longer than a REF may be: refused."""
+    cleaned = lookup(text, "reference").strip().removeprefix("#")
+    # ASCII only: `²` passes isdigit() but int() refuses it; such a REF is a name. The
+    # length is checked first: int() reads at most 4,300 digits.
     return int(cleaned) if cleaned.isascii() and cleaned.isdigit() else None
 
 
@@ -96,7 +97,7 @@ def _check_deleted(record: Model, what: str, deleted: bool | None) -> Model:
 
 def customer(session: Session, ref: str, *, deleted: bool | None = False) -> Customer:
     """`deleted`: False = active only, True = deleted only, None = either (ids always work)."""
-    ref = clean(ref, "reference")  # NFC, as names are stored
+    ref = lookup(ref, "reference")  # NFC, as names are stored; not too long
     record_id = parse_id(ref)
     if record_id is not None:
         return _by_id(session, Customer, record_id, "customer", deleted=deleted)
@@ -113,7 +114,7 @@ def customer(session: Session, ref: str, *, deleted: bool | None = False) -> Cus
 
 
 def company(session: Session, ref: str, *, deleted: bool | None = False) -> Company:
-    ref = clean(ref, "reference")  # NFC, as names are stored
+    ref = lookup(ref, "reference")  # NFC, as names are stored; not too long
     record_id = parse_id(ref)
     if record_id is not None:
         return _by_id(session, Company, record_id, "company", deleted=deleted)
@@ -127,7 +128,7 @@ def company(session: Session, ref: str, *, deleted: bool | None = False) -> Comp
 
 
 def deal(session: Session, ref: str, *, deleted: bool | None = False) -> Deal:
-    ref = clean(ref, "reference")  # NFC, as names are stored
+    ref = lookup(ref, "reference")  # NFC, as names are stored; not too long
     record_id = parse_id(ref)
     if record_id is not None:
         return _by_id(session, Deal, record_id, "deal", deleted=deleted)
@@ -135,6 +136,7 @@ def deal(session: Session, ref: str, *, deleted: bool | None = False) -> Deal:
 
 
 def reminder(session: Session, ref: str) -> Reminder:
+    ref = lookup(ref, "reference")
     record_id = parse_id(ref)
     if record_id is None:
         raise InvalidInput(f"invalid reminder id '{ref}': reminders are named by their id")
@@ -149,7 +151,7 @@ def pipeline(session: Session, ref: str | None) -> Pipeline:
         if found is None:
             raise NotFound("there is no pipeline; create one with crm pipeline add")
         return found
-    ref = clean(ref, "reference")
+    ref = lookup(ref, "reference")
     record_id = parse_id(ref)
     if record_id is not None:
         return _by_id(session, Pipeline, record_id, "pipeline")

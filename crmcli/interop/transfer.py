@@ -393,9 +393,7 @@ class _Importer:
                 stage.kind = {100: "won", 0: "lost"}.get(stage.probability, "open")
             if "rotting_days" in spec:
                 rotting = spec["rotting_days"]
-                stage.rotting_days = (
-                    None if rotting is None else validate.non_negative_int(rotting, "rotting days")
-                )
+                stage.rotting_days = None if rotting is None else validate.rotting_days(rotting)
             if "position" in spec:
                 stage.position = readers.whole(spec["position"], "stage position")
             elif is_new:

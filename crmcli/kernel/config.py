@@ -152,9 +152,15 @@ def _timezone(where: str, value: Any, path: Path) -> str:
     return name
 
 
+#: SQLite takes a busy timeout up to 2**31 - 1 ms (24 days); past it, it reads 0: never wait.
+MAX_BUSY_TIMEOUT_MS = 2**31 - 1
+
+
 def _busy_timeout(where: str, value: Any, _path: Path) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise InvalidInput(f"{where}: expected a whole number of milliseconds, got {value!r}")
+    if value > MAX_BUSY_TIMEOUT_MS:
+        raise InvalidInput(f"{where}: at most {MAX_BUSY_TIMEOUT_MS} milliseconds, got {value}")
     return value
 
 
@@ -298,6 +304,12 @@ def busy_timeout_ms() -> int:
         if not (raw.isascii() and raw.isdigit()):
             raise InvalidInput(
                 f"CRM_BUSY_TIMEOUT_MS: expected a whole number of milliseconds, got {raw!r}"
+            )
+        # The length first: int() reads at most 4,300 digits.
+        if len(raw.lstrip("0")) > len(str(MAX_BUSY_TIMEOUT_MS)) or int(raw) > MAX_BUSY_TIMEOUT_MS:
+            shown = raw if len(raw) <= 20 else raw[:20] + "..."
+            raise InvalidInput(
+                f"CRM_BUSY_TIMEOUT_MS: at most {MAX_BUSY_TIMEOUT_MS} milliseconds, got {shown}"
             )
         return int(raw)
     chosen = file_settings().busy_timeout_ms

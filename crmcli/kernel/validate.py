@@ -27,6 +27,16 @@ MAX_INTEGER = 2**63 - 1
 MAX_FIELD_DIGITS = 4300
 
 
+#: The longest REF or filter value, in characters: far longer than any name anyone types or
+#: looks up, and far below SQLite's limit on a LIKE pattern (50,000 bytes; a character is at
+#: most 4 bytes, 8 escaped), which a longer one could pass ("pattern too complex"). It also
+#: keeps a REF of digits within what int() reads (4,300 digits).
+MAX_LOOKUP_LENGTH = 1000
+
+#: A stage's rotting threshold is at most a hundred years: a date that many days before now
+#: is still one `datetime` holds (the board subtracts it), and no deal waits that long.
+MAX_ROTTING_DAYS = 36_500
+
 #: Letters that draw nothing (Hangul and braille fillers): a name of them alone shows blank.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 
@@ -44,6 +54,17 @@ def clean(text: str, what: str = "text") -> str:
             f"{what} is not valid text (bytes that are not UTF-8, or an unpaired surrogate)"
         ) from None
     return unicodedata.normalize("NFC", text)
+
+
+def lookup(text: str, what: str) -> str:
+    """A REF or a filter value, as `clean` gives it, refused past MAX_LOOKUP_LENGTH
+    characters (spaces count). The error shows its start only."""
+    if len(text) > MAX_LOOKUP_LENGTH:
+        raise InvalidInput(
+            f"{what} too long: {len(text):,} characters (at most {MAX_LOOKUP_LENGTH:,}): "
+            f"{text[:20]!r}..."
+        )
+    return clean(text, what)
 
 
 def _shows_nothing(char: str) -> bool:
@@ -182,6 +203,25 @@ def within_integer_range(value: int, what: str) -> int:
     if not -MAX_INTEGER - 1 <= value <= MAX_INTEGER:
         raise InvalidInput(f"invalid {what} {value}: too large (at most {MAX_INTEGER})")
     return value
+
+
+def rotting_days(value: object) -> int:
+    """A stage's rotting threshold: a whole number of days, 0 to MAX_ROTTING_DAYS."""
+    days = non_negative_int(value, "rotting days")
+    if days > MAX_ROTTING_DAYS:
+        raise InvalidInput(f"invalid rotting days {days}: at most {MAX_ROTTING_DAYS:,}")
+    return days
+
+
+def digits(text: str, what: str, *, maximum: int) -> int:
+    """Text of ASCII digits only (no sign, no spaces, no `²`) as a number from 0 to `maximum`.
+    Longer text is refused before int() reads it (it reads at most 4,300 digits)."""
+    stripped = text.lstrip("0") or "0"
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidInput(f"invalid {what} {text!r}: expected a whole number 0-{maximum}")
+    if len(stripped) > len(str(maximum)) or int(stripped) > maximum:
+        raise InvalidInput(f"invalid {what} {text[:20]!r}: at most {maximum:,}")
+    return int(stripped)
 
 
 def non_negative_int(value: object, what: str) -> int:

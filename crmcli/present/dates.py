@@ -16,10 +16,17 @@ __all__ = ["compact_age", "format_local", "format_when", "humanize", "span"]
 
 
 def format_local(dt: datetime | None, tz: tzinfo | None = None) -> str:
-    """Local time to the minute, "" for no value: `2026-11-22 14:05`."""
+    """Local time to the minute, "" for no value: `2026-11-22 14:05`.
+
+    A moment whose local time falls outside years 1 to 9999 (9999-12-31 23:00 UTC is year
+    10000 in Tokyo) is shown in UTC: crm no longer takes such dates, but a database an
+    earlier crm wrote may hold them."""
     if dt is None:
         return ""
-    return local(dt, tz).strftime("%Y-%m-%d %H:%M")
+    try:
+        return local(dt, tz).strftime("%Y-%m-%d %H:%M")
+    except OverflowError:
+        return to_utc(dt).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def span(dt: datetime | None, now: datetime | None = None) -> str:

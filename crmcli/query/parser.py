@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from crmcli.kernel.errors import InvalidInput
-from crmcli.kernel.validate import clean
+from crmcli.kernel.validate import clean, lookup
 
 __all__ = ["OPERATORS", "Filter", "Term", "format_filter", "parse_filter"]
 
@@ -70,11 +70,12 @@ def parse_filter(args: Sequence[str] | str) -> Filter:
 
     Raises InvalidInput naming the first malformed word and the accepted forms.
     """
-    # NFC first, as stored text is, so a decomposed `école` finds the composed one.
+    # NFC first, as stored text is, so a decomposed `école` finds the composed one. Each
+    # word becomes a LIKE pattern or a full-text word, which must not be too long.
     tokens = (
-        _split(clean(args, "filter"))
+        [lookup(token, "filter word") for token in _split(clean(args, "filter"))]
         if isinstance(args, str)
-        else [clean(a, "filter") for a in args]
+        else [lookup(a, "filter word") for a in args]
     )
     terms: list[Term] = []
     words: list[str] = []

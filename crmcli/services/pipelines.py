@@ -17,9 +17,12 @@ def parse_stage_spec(text: str) -> tuple[str, int, str, int | None]:
     if len(parts) < 2 or not parts[0]:
         raise InvalidInput(f"invalid stage '{text}': expected NAME:PROBABILITY, e.g. Demo:40")
     name = validate.name(parts[0], "stage name")
-    if not parts[1].isdigit() or not 0 <= int(parts[1]) <= 100:
-        raise InvalidInput(f"invalid stage '{text}': probability must be a whole number 0-100")
-    probability = int(parts[1])
+    try:
+        probability = validate.digits(parts[1], "probability", maximum=100)
+    except InvalidInput:
+        raise InvalidInput(
+            f"invalid stage '{_start(text)}': probability must be a whole number 0-100"
+        ) from None
     kind = parts[2].lower() if len(parts) > 2 and parts[2] else None
     if kind is None:
         kind = {100: "won", 0: "lost"}.get(probability, "open")
@@ -27,10 +30,19 @@ def parse_stage_spec(text: str) -> tuple[str, int, str, int | None]:
         raise InvalidInput(f"invalid stage '{text}': kind must be open, won or lost")
     rotting = None
     if len(parts) > 3 and parts[3]:
-        if not parts[3].isdigit():
-            raise InvalidInput(f"invalid stage '{text}': rotting days must be a whole number")
-        rotting = int(parts[3])
+        try:
+            rotting = validate.digits(parts[3], "rotting days", maximum=validate.MAX_ROTTING_DAYS)
+        except InvalidInput:
+            raise InvalidInput(
+                f"invalid stage '{_start(text)}': rotting days must be a whole number "
+                f"0-{validate.MAX_ROTTING_DAYS}"
+            ) from None
     return name, probability, kind, rotting
+
+
+def _start(text: str) -> str:
+    """A stage spec as an error quotes it: its start, when it is long."""
+    return text if len(text) <= 60 else text[:60] + "..."
 
 
 def add(

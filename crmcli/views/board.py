@@ -34,6 +34,7 @@ from sqlmodel import Session, col, func, select
 
 from crmcli.entities import refs
 from crmcli.entities.stages import board_order
+from crmcli.kernel import validate
 from crmcli.kernel.dates import to_utc
 from crmcli.kernel.errors import NotFound
 from crmcli.query import compiler as query
@@ -270,8 +271,18 @@ class Target:
     customer_id: int
 
 
+def _rotting_age(days: int) -> timedelta:
+    """How long a deal waits in a stage before it rots. A database an earlier crm wrote may
+    hold more days than `validate.rotting_days` takes: as many as `datetime` can subtract."""
+    return timedelta(days=min(days, validate.MAX_ROTTING_DAYS) + 1)
+
+
 def _is_rotting(stage: StageInfo, days: int) -> bool:
-    return stage.kind == "open" and stage.rotting_days is not None and days > stage.rotting_days
+    return (
+        stage.kind == "open"
+        and stage.rotting_days is not None
+        and days > min(stage.rotting_days, validate.MAX_ROTTING_DAYS)
+    )
 
 
 def pipelines(session: Session) -> list[PipelineInfo]:
@@ -339,7 +350,7 @@ def load_board(
             *(
                 sa.and_(
                     col(Deal.stage_id) == s.id,
-                    col(Deal.stage_changed_at) <= now - timedelta(days=s.rotting_days + 1),
+                    col(Deal.stage_changed_at) <= now - _rotting_age(s.rotting_days),
                 )
                 for s in rotting_stages
             )
@@ -440,8 +451,8 @@ def _cards(
 def find(session: Session, text: str, *, limit: int = 8) -> list[Target]:
     """Active customers and deals whose name contains `text` (case-insensitive)."""
     needle = " ".join(text.split()).lower()
-    if not needle:
-        return []
+    if not needle or len(needle) > validate.MAX_LOOKUP_LENGTH:
+        return []  # longer than a REF may be: SQLite could not take it as a LIKE pattern
     found: list[Target] = []
     customers = session.exec(
         select(Customer.id, Customer.name)

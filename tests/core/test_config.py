@@ -115,6 +115,7 @@ def test_crm_config_names_another_file(tmp_path: Path, monkeypatch) -> None:
         ('synchronous = "sometimes"', r"key synchronous: expected \"normal\" or \"full\""),
         ('busy_timeout_ms = "5s"', r"key busy_timeout_ms: expected a whole number"),
         ("busy_timeout_ms = true", r"key busy_timeout_ms: expected a whole number"),
+        ("busy_timeout_ms = 2147483648", r"key busy_timeout_ms: at most 2147483647"),
         ('currency = "euro"', r"key currency: invalid currency 'euro'"),
         ("owner = 7", r"key owner: expected a non-empty string"),
         ('timezone = "Mars/Olympus"', r"key timezone: unknown time zone 'Mars/Olympus'"),
@@ -184,6 +185,18 @@ def test_synchronous_full_is_applied(tmp_path: Path, config_file, monkeypatch) -
     assert _pragma(location, "synchronous") == 1
 
 
+@pytest.mark.parametrize(
+    "value", ["2147483648", "9" * 20, "9" * 5000, "²"], ids=["2**31", "20", "5000", "sup"]
+)
+def test_busy_timeout_past_what_sqlite_takes_is_refused(monkeypatch, value: str) -> None:
+    """SQLite reads a busy_timeout past 2**31 - 1 ms as 0 (never wait): refused, as is one
+    int() cannot read (5,000 digits: ValueError, exit 1)."""
+    monkeypatch.setenv("CRM_BUSY_TIMEOUT_MS", value)
+    with pytest.raises(InvalidInput, match="CRM_BUSY_TIMEOUT_MS") as raised:
+        config.busy_timeout_ms()
+    assert len(str(raised.value)) < 200
+
+
 def test_busy_timeout_is_applied(tmp_path: Path, config_file, monkeypatch) -> None:
     location = tmp_path / "busy.db"
     assert _pragma(location, "busy_timeout") == config.DEFAULT_BUSY_TIMEOUT_MS
@@ -191,6 +204,8 @@ def test_busy_timeout_is_applied(tmp_path: Path, config_file, monkeypatch) -> No
     assert _pragma(location, "busy_timeout") == 1234
     monkeypatch.setenv("CRM_BUSY_TIMEOUT_MS", "4321")
     assert _pragma(location, "busy_timeout") == 4321
+    monkeypatch.setenv("CRM_BUSY_TIMEOUT_MS", "2147483647")
+    assert _pragma(location, "busy_timeout") == 2147483647
 
 
 # -- the installed crm ------------------------------------------------------------------------

@@ -302,3 +302,28 @@ def test_text_is_read_as_nfc() -> None:
     assert parse_filter(f"{decomposed} name:{decomposed}") == parse_filter(
         [composed, f"name:{composed}"]
     )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["name:" + "a" * 1_000],
+        ["a" * 1_001],
+        ["tag:vip", "-company:" + "é" * 1_000],
+        "tag:vip name:" + "a" * 1_000,
+        '"' + "big deal " * 120 + '"',
+    ],
+    ids=["term", "word", "second-term", "string", "phrase"],
+)
+def test_words_longer_than_a_lookup_are_refused(args: list[str] | str) -> None:
+    """Past 1,000 characters a value could pass SQLite's LIKE pattern limit: refused, in a
+    short message that does not repeat it."""
+    with pytest.raises(InvalidInput, match="filter word too long") as refused:
+        parse_filter(args)
+    assert len(str(refused.value)) < 200
+
+
+def test_words_of_1000_characters_are_read() -> None:
+    f = parse_filter(["name:" + "a" * 995, "b" * 1_000])
+    assert f.terms == (Term("name", ":", "a" * 995),)
+    assert f.words == ("b" * 1_000,)

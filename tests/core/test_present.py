@@ -77,6 +77,13 @@ def test_format_local() -> None:
     assert format_local(None) == ""
 
 
+def test_format_local_past_the_ends_of_the_calendar_is_utc() -> None:
+    """No local time exists past year 9999 (Tokyo) or before year 1 (New York): UTC."""
+    tokyo, new_york = dateutil_tz.gettz("Asia/Tokyo"), dateutil_tz.gettz("America/New_York")
+    assert format_local(datetime.max.replace(tzinfo=UTC), tokyo) == "9999-12-31 23:59 UTC"
+    assert format_local(datetime.min.replace(tzinfo=UTC), new_york).endswith("01-01 00:00 UTC")
+
+
 @pytest.mark.parametrize(
     ("delta", "phrase"),
     [

@@ -214,6 +214,8 @@ def test_find_customers_and_deals_by_part_of_the_name(demo_store) -> None:
         assert deals_found and {t.kind for t in deals_found} == {"deal"}
         assert all(t.customer_id for t in deals_found)
         assert boards.find(session, "  ") == []
+        # Longer than a REF may be: no match, rather than a LIKE pattern SQLite refuses.
+        assert boards.find(session, "é" * 30_000) == []
 
 
 def test_the_watcher_sees_commits_of_other_connections(demo_db, demo_store) -> None:
