@@ -384,11 +384,8 @@ class BulkCreates:
 
     def _interaction(self, record_id: int, data: dict) -> dict:
         values = interaction_type.read(data, new=True)
-        deal_id = data.get("deal_id")
         row = {
-            "id": record_id,
-            "customer_id": readers.record_id(data["customer_id"], "customer_id"),
-            "deal_id": None if deal_id is None else readers.record_id(deal_id, "deal_id"),
+            **_customer_and_deal(record_id, data),
             **_UNSET_INTERACTION,
             "by": self.user,
             "occurred_at": self.now,
@@ -400,11 +397,8 @@ class BulkCreates:
 
     def _reminder(self, record_id: int, data: dict) -> dict:
         values = reminder_type.read(data, new=True)
-        deal_id = data.get("deal_id")
         row = {
-            "id": record_id,
-            "customer_id": readers.record_id(data["customer_id"], "customer_id"),
-            "deal_id": None if deal_id is None else readers.record_id(deal_id, "deal_id"),
+            **_customer_and_deal(record_id, data),
             **_UNSET_REMINDER,
             "by": self.user,
             **values,
@@ -560,6 +554,16 @@ class BulkCreates:
             contacts, company_id, rest = row.pop("_search")
             body = [*contacts, names.get(company_id), *rest]  # the order customers.reindex uses
             batch.search.append(("customer", row["id"], row["name"], body))
+
+
+def _customer_and_deal(record_id: int, data: dict) -> dict:
+    """A new row's id and its links by id: a customer, and maybe a deal."""
+    deal_id = data.get("deal_id")
+    return {
+        "id": record_id,
+        "customer_id": readers.record_id(data["customer_id"], "customer_id"),
+        "deal_id": None if deal_id is None else readers.record_id(deal_id, "deal_id"),
+    }
 
 
 def _chunks(values: list, size: int = _QUERY_CHUNK) -> Iterable[list]:
