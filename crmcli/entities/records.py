@@ -13,6 +13,7 @@ from crmcli.store.models import (
     Customer,
     Deal,
     Stage,
+    id_of,
 )
 
 
@@ -40,4 +41,4 @@ def stages_by_id(session: Session, ids: set[int | None] | None = None) -> dict[i
     statement = select(Stage)
     if ids is not None:
         statement = statement.where(col(Stage.id).in_([i for i in ids if i is not None]))
-    return {s.id: s for s in session.exec(statement)}
+    return {id_of(s): s for s in session.exec(statement)}

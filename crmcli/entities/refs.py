@@ -10,13 +10,15 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, col, func, select
+from sqlmodel import Session, col, func, select
 
+from crmcli.entities.filters import Column
 from crmcli.kernel.errors import Ambiguous, InvalidInput, NotFound
 from crmcli.kernel.validate import MAX_INTEGER, lookup
 from crmcli.store.models import Company, Customer, CustomerEmail, Deal, Pipeline, Reminder, Stage
 
-Model = TypeVar("Model", bound=SQLModel)
+#: The record types a REF can name.
+Model = TypeVar("Model", Company, Customer, Deal, Pipeline, Reminder)
 _CANDIDATES_SHOWN = 10
 
 
@@ -31,16 +33,17 @@ def parse_id(text: str) -> int | None:
 def _by_name(
     session: Session,
     model: type[Model],
-    name_column: sa.ColumnElement,
+    name_column: Column,
     text: str,
     what: str,
     *,
     deleted: bool | None,
 ) -> Model:
     def scoped(statement):
-        if deleted is None or not hasattr(model, "deleted_at"):
+        columns = sa.inspect(model).columns
+        if deleted is None or "deleted_at" not in columns:
             return statement
-        deleted_col = col(model.deleted_at)
+        deleted_col = columns["deleted_at"]
         return statement.where(deleted_col.is_not(None) if deleted else deleted_col.is_(None))
 
     needle = text.strip().lower()
@@ -71,7 +74,7 @@ def _one(matches: Sequence[Model], text: str, what: str) -> Model:
     return matches[0]
 
 
-def _label(record: SQLModel) -> str:
+def _label(record: Model) -> str:
     return getattr(record, "name", None) or getattr(record, "title", None) or str(record.id)
 
 
@@ -147,7 +150,7 @@ def pipeline(session: Session, ref: str | None) -> Pipeline:
     """A pipeline by id or name; None means the default pipeline."""
     if ref is None:
         found = session.exec(select(Pipeline).where(col(Pipeline.is_default))).first()
-        found = found or session.exec(select(Pipeline).order_by(Pipeline.id)).first()
+        found = found or session.exec(select(Pipeline).order_by(col(Pipeline.id))).first()
         if found is None:
             raise NotFound("there is no pipeline; create one with crm pipeline add")
         return found
@@ -161,7 +164,7 @@ def pipeline(session: Session, ref: str | None) -> Pipeline:
 def stage(session: Session, pipeline_id: int, name: str) -> Stage:
     """A stage of a pipeline by name (case-insensitive), or a unique prefix of one."""
     stages = session.exec(
-        select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
+        select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(col(Stage.position))
     ).all()
     return pick_stage(stages, name)
 

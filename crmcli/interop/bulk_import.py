@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import cache, partial
 
 import sqlalchemy as sa
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from crmcli.entities import company as company_type
 from crmcli.entities import customer as customer_type
@@ -46,6 +46,7 @@ from crmcli.store.models import (
     Pipeline,
     Stage,
     Tag,
+    id_of,
     utcnow,
 )
 
@@ -200,8 +201,9 @@ class BulkCreates:
         self.high[kind] = max(self.high.get(kind, 0), highest or 0)
 
     def load_pipelines(self) -> None:
-        self.stages = {s.id: s for s in self.session.exec(select(Stage).order_by(Stage.position))}
-        pipelines = self.session.exec(select(Pipeline).order_by(Pipeline.id)).all()
+        stages = self.session.exec(select(Stage).order_by(col(Stage.position)))
+        self.stages = {id_of(s): s for s in stages}
+        pipelines = self.session.exec(select(Pipeline).order_by(col(Pipeline.id))).all()
         default = next((p for p in pipelines if p.is_default), pipelines[0] if pipelines else None)
         self.default_pipeline = default.id if default else None
         self.pipeline_ids = {p.id for p in pipelines}
@@ -360,10 +362,12 @@ class BulkCreates:
         named = [row for row in rows if "_from_name" in row or "_to_name" in row]
         if not named:
             return
-        pipelines: dict[int, int] = {}
+        pipelines: dict[int | None, int] = {}
         for chunk in _chunks(sorted({row["deal_id"] for row in named})):
             pipelines.update(
-                self.session.exec(select(Deal.id, Deal.pipeline_id).where(Deal.id.in_(chunk))).all()
+                self.session.exec(
+                    select(Deal.id, Deal.pipeline_id).where(col(Deal.id).in_(chunk))
+                ).all()
             )
         for row, line in zip(rows, lines, strict=True):
             for end in ("from", "to"):
@@ -488,11 +492,11 @@ class BulkCreates:
         wanted = [row for row in rows if row.pop("_company_of_customer", False)]
         if not wanted:
             return
-        companies: dict[int, int | None] = {}
+        companies: dict[int | None, int | None] = {}
         for chunk in _chunks(sorted({row["customer_id"] for row in wanted})):
             companies.update(
                 self.session.exec(
-                    select(Customer.id, Customer.company_id).where(Customer.id.in_(chunk))
+                    select(Customer.id, Customer.company_id).where(col(Customer.id).in_(chunk))
                 ).all()
             )
         for row in wanted:
@@ -530,7 +534,7 @@ class BulkCreates:
         for chunk in _chunks(list(wanted)):
             stored = self.session.exec(
                 select(CustomerEmail.email, CustomerEmail.customer_id).where(
-                    CustomerEmail.email.in_(chunk)
+                    col(CustomerEmail.email).in_(chunk)
                 )
             )
             for address, owner in stored:
@@ -543,11 +547,11 @@ class BulkCreates:
     def _customer_search(self, batch: _Batch, rows: list[dict]) -> None:
         """Customers are found by their company's name too: look the names up once per batch."""
         company_ids = {row["company_id"] for row in rows if row["company_id"] is not None}
-        names: dict[int, str] = {}
+        names: dict[int | None, str] = {}
         for chunk in _chunks(list(company_ids)):
             names.update(
                 self.session.exec(
-                    select(Company.id, Company.name).where(Company.id.in_(chunk))
+                    select(Company.id, Company.name).where(col(Company.id).in_(chunk))
                 ).all()
             )
         for row in rows:

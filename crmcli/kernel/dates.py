@@ -166,9 +166,9 @@ def _parse(words: str, text: str, now: datetime, zone: tzinfo) -> datetime | Non
     if offset is not None:
         amount, unit = offset
         if unit in _CLOCK_UNITS:
-            return now + relativedelta(**{unit: amount})
+            return now + _delta(unit, amount)
         wall = now.astimezone(zone).replace(tzinfo=None)
-        return _from_wall(wall + relativedelta(**{unit: amount}), zone)
+        return _from_wall(wall + _delta(unit, amount), zone)
     today = now.astimezone(zone).date()
     end = _parse_end(words, today)
     if end is not None:
@@ -308,3 +308,21 @@ def parse_iso(text: object) -> datetime:
     if not in_years(result):
         raise InvalidInput(f"cannot read ISO date {text!r}: {YEARS_TEXT}")
     return result
+
+
+def _delta(unit: str, amount: int) -> relativedelta:
+    """The offset of `amount` `unit`s, a unit of `_UNITS`."""
+    match unit:
+        case "years":
+            return relativedelta(years=amount)
+        case "months":
+            return relativedelta(months=amount)
+        case "weeks":
+            return relativedelta(weeks=amount)
+        case "days":
+            return relativedelta(days=amount)
+        case "hours":
+            return relativedelta(hours=amount)
+        case "minutes":
+            return relativedelta(minutes=amount)
+    raise ValueError(f"no such unit: {unit}")

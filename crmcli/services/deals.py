@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from crmcli.entities import deal as deal_type
 from crmcli.entities import readers, refs
@@ -15,7 +15,7 @@ from crmcli.kernel import config, money, validate
 from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
 from crmcli.query import fulltext
 from crmcli.store import attributes
-from crmcli.store.models import Deal, Stage, StageChange, utcnow
+from crmcli.store.models import Deal, Stage, StageChange, id_of, utcnow
 
 
 @dataclass
@@ -33,8 +33,8 @@ class DealChanges:
 
 
 def reindex(session: Session, deal: Deal) -> None:
-    tags = attributes.load_tags(session, "deal", [deal.id]).get(deal.id, [])
-    fulltext.index(session, "deal", deal.id, deal.title, [deal.lost_reason, *tags])
+    tags = attributes.load_tags(session, "deal", [id_of(deal)]).get(id_of(deal), [])
+    fulltext.index(session, "deal", id_of(deal), deal.title, [deal.lost_reason, *tags])
 
 
 def add(
@@ -60,17 +60,17 @@ def add(
     person = refs.customer(session, customer)
     chosen_pipeline = refs.pipeline(session, pipeline)
     start = (
-        refs.stage(session, chosen_pipeline.id, stage)
+        refs.stage(session, id_of(chosen_pipeline), stage)
         if stage
-        else first_stage(session, chosen_pipeline.id)
+        else first_stage(session, id_of(chosen_pipeline))
     )
     now = utcnow()
     deal = Deal(
         **values,
-        customer_id=person.id,
+        customer_id=id_of(person),
         company_id=person.company_id,
-        pipeline_id=chosen_pipeline.id,
-        stage_id=start.id,
+        pipeline_id=id_of(chosen_pipeline),
+        stage_id=id_of(start),
         value_minor=deal_type.value_minor(value, code) if value is not None else 0,
         currency=code,
         created_at=now,
@@ -82,17 +82,17 @@ def add(
     session.add(deal)
     session.flush()
     session.add(
-        StageChange(deal_id=deal.id, to_stage_id=start.id, at=now, by=config.current_user())
+        StageChange(deal_id=id_of(deal), to_stage_id=id_of(start), at=now, by=config.current_user())
     )
-    attributes.set_tags(session, "deal", deal.id, clean_tags)
-    attributes.set_fields(session, "deal", deal.id, fields or {}, replace=False)
+    attributes.set_tags(session, "deal", id_of(deal), clean_tags)
+    attributes.set_fields(session, "deal", id_of(deal), fields or {}, replace=False)
     reindex(session, deal)
     return deal
 
 
 def first_stage(session: Session, pipeline_id: int) -> Stage:
     found = session.exec(
-        select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(Stage.position)
+        select(Stage).where(Stage.pipeline_id == pipeline_id).order_by(col(Stage.position))
     ).first()
     if found is None:
         raise InvalidInput(f"pipeline {pipeline_id} has no stages")
@@ -114,7 +114,7 @@ def edit(session: Session, ref: str | Deal, changes: DealChanges) -> Deal:
         setattr(deal, key, value)
     if changes.customer is not None:
         person = refs.customer(session, changes.customer)
-        deal.customer_id = person.id
+        deal.customer_id = id_of(person)
         deal.company_id = person.company_id
     if currency is not None:
         if changes.value is None and currency != deal.currency:
@@ -129,11 +129,11 @@ def edit(session: Session, ref: str | Deal, changes: DealChanges) -> Deal:
     attributes.update_tags(
         session,
         "deal",
-        deal.id,
+        id_of(deal),
         validate.tags(changes.add_tags),
         validate.tags(changes.remove_tags),
     )
-    attributes.set_fields(session, "deal", deal.id, changes.fields, replace=False)
+    attributes.set_fields(session, "deal", id_of(deal), changes.fields, replace=False)
     deal.updated_at = utcnow()
     session.add(deal)
     session.flush()
@@ -157,7 +157,7 @@ def move_to(
         raise InvalidInput(f"stage {target.name} is not in this deal's pipeline")
     if target.kind == "lost" and not (reason or deal.lost_reason):
         raise InvalidInput("a lost deal needs a reason: crm deal lost REF --reason TEXT")
-    if deal.stage_id == target.id:
+    if deal.stage_id == id_of(target):
         # Already there: a new lost reason is an edit, not a stage change.
         new_reason = validate.optional_text(reason)
         if target.kind == "lost" and new_reason and new_reason != deal.lost_reason:
@@ -169,13 +169,13 @@ def move_to(
         return None
     now = utcnow()
     change = StageChange(
-        deal_id=deal.id,
+        deal_id=id_of(deal),
         from_stage_id=deal.stage_id,
-        to_stage_id=target.id,
+        to_stage_id=id_of(target),
         at=now,
         by=config.current_user(),
     )
-    deal.stage_id = target.id
+    deal.stage_id = id_of(target)
     deal.stage_changed_at = deal.updated_at = now
     deal.closed_at = now if target.kind != "open" else None
     if target.kind == "lost":
@@ -247,7 +247,7 @@ def _stage_of_kind(session: Session, deal: Deal, kind: str) -> Stage:
     found = session.exec(
         select(Stage)
         .where(Stage.pipeline_id == deal.pipeline_id, Stage.kind == kind)
-        .order_by(Stage.position)
+        .order_by(col(Stage.position))
     ).first()
     if found is None:
         raise InvalidInput(f"this deal's pipeline has no {kind} stage")
@@ -257,7 +257,7 @@ def _stage_of_kind(session: Session, deal: Deal, kind: str) -> Stage:
 def remove(session: Session, ref: str | Deal) -> Deal:
     deal = ref if isinstance(ref, Deal) else refs.deal(session, ref, deleted=None)
     if deal.deleted_at is not None:
-        raise InvalidInput(f"deal {deal.id} is already deleted")
+        raise InvalidInput(f"deal {id_of(deal)} is already deleted")
     deal.deleted_at = deal.updated_at = utcnow()
     session.add(deal)
     return deal
@@ -266,7 +266,7 @@ def remove(session: Session, ref: str | Deal) -> Deal:
 def restore(session: Session, ref: str | Deal) -> Deal:
     deal = ref if isinstance(ref, Deal) else refs.deal(session, ref, deleted=True)
     if deal.deleted_at is None:
-        raise InvalidInput(f"deal {deal.id} is not deleted")
+        raise InvalidInput(f"deal {id_of(deal)} is not deleted")
     deal.deleted_at = None
     deal.updated_at = utcnow()
     session.add(deal)

@@ -37,6 +37,7 @@ from crmcli.store.models import (
     Reminder,
     Stage,
     StageChange,
+    id_of,
     utcnow,
 )
 
@@ -460,7 +461,7 @@ def _deal_value(rng: random.Random) -> int:
 def _add_deals(
     session: Session, rng: random.Random, now: datetime, people: list[_Person]
 ) -> list[Deal]:
-    pipeline_stages = pipelines.stages(session, refs.pipeline(session, None).id)
+    pipeline_stages = pipelines.stages(session, id_of(refs.pipeline(session, None)))
     open_stages = [s for s in pipeline_stages if s.kind == "open"]
     # Final stage of each deal: most open, some won, some lost (30 in all).
     plan = (
@@ -472,8 +473,7 @@ def _add_deals(
         + ["lost"] * 4
     )
     rng.shuffle(plan)
-    open_indexes = [i for i, final in enumerate(plan) if isinstance(final, Stage)]
-    can_rot = [i for i in open_indexes if plan[i].rotting_days]
+    can_rot = [i for i, final in enumerate(plan) if isinstance(final, Stage) and final.rotting_days]
     rotting = set(rng.sample(can_rot, min(4, len(can_rot))))
 
     active = [p for p in people if not p.churned]
@@ -529,7 +529,7 @@ def _backdate_deal(
     """Spread the deal's stage history over the past year, oldest first."""
     changes = list(
         session.exec(
-            select(StageChange).where(StageChange.deal_id == deal.id).order_by(StageChange.id)
+            select(StageChange).where(StageChange.deal_id == deal.id).order_by(col(StageChange.id))
         )
     )
     if isinstance(final, Stage):
@@ -641,10 +641,10 @@ def _add_interactions(
     last = max(i for i, item in enumerate(planned) if item[1] is None and not item[0].churned)
     planned[last] = (*planned[last][:3], _interaction_time(rng, now, 1, None))
 
-    for person, deal, (channel, direction, summary), moment in sorted(
+    for person, about, (channel, direction, summary), moment in sorted(
         planned, key=lambda item: item[3]
     ):
-        label = _deal_label(deal) if deal else ""
+        label = _deal_label(about) if about else ""
         text = summary.format(deal=label)
         logged = interactions.log(
             session,
@@ -654,7 +654,7 @@ def _add_interactions(
             body=_body(rng, summary, channel, direction, person, label),
             at=moment,
             direction=direction,
-            deal=str(deal.id) if deal else None,
+            deal=str(about.id) if about else None,
         )
         logged.interaction.by = person.owner
         logged.interaction.created_at = moment
@@ -722,16 +722,16 @@ def _backdate_records(
     first_seen: dict[int, datetime] = dict(
         session.exec(
             select(Interaction.customer_id, func.min(Interaction.occurred_at)).group_by(
-                Interaction.customer_id
+                col(Interaction.customer_id)
             )
         ).all()
     )
-    company_start: dict[int, datetime] = {}
+    company_start: dict[int | None, datetime] = {}
     for person in people:
         customer = person.customer
         candidates = [now - timedelta(days=rng.uniform(20, 420))]
-        if customer.id in first_seen:
-            candidates.append(_as_utc(first_seen[customer.id]))
+        if id_of(customer) in first_seen:
+            candidates.append(_as_utc(first_seen[id_of(customer)]))
         candidates += [d.created_at for d in person.deals]
         created = _office_hours(rng, min(candidates) - timedelta(days=rng.randint(1, 14)))
         customer.created_at = customer.updated_at = created
