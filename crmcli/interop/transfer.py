@@ -35,7 +35,7 @@ import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, col, func, select
@@ -66,8 +66,12 @@ from crmcli.store.models import (
     Reminder,
     Stage,
     StageChange,
+    id_of,
     utcnow,
 )
+
+#: A table model, for the importer's helpers that work on any of them.
+_Model = TypeVar("_Model", bound=SQLModel)
 
 # --------------------------------------------------------------------------------------------
 # Export
@@ -201,7 +205,7 @@ def _import(session: Session, lines: Iterable[str], source: str) -> ImportReport
     # Lines carry their ids: the next record added must get one after them.
     written = [t.model.__table__ for t in registry.all_types() if report.created[t.name]]
     if report.created["pipeline"]:
-        written.append(Stage.__table__)
+        written.append(sa.inspect(Stage).local_table)
     backend_of(session).reset_sequences(session, written)
     return report
 
@@ -252,20 +256,26 @@ class _Importer:
 
     # -- helpers ---------------------------------------------------------------------------
 
-    def _existing(self, model: type[SQLModel], data: dict) -> tuple[int | None, SQLModel | None]:
+    def _existing(self, model: type[_Model], data: dict) -> tuple[int | None, _Model | None]:
         """The line's id (None if absent) and the record it names (None if it is new)."""
         if data.get("id") is None:
             return None, None
         record_id = readers.record_id(data["id"], "id")
         return record_id, self.session.get(model, record_id)
 
-    def _get(self, model: type[SQLModel], record_id: int, what: str):
+    def _get(self, model: type[_Model], record_id: int, what: str) -> _Model:
         found = self.session.get(model, record_id)
         if found is None:
             raise NotFound(f"no {what} with id {record_id}")
         return found
 
-    def _link(self, data: dict, what: str, model: type[SQLModel], resolve) -> tuple[bool, object]:
+    def _link(
+        self,
+        data: dict,
+        what: str,
+        model: type[_Model],
+        resolve: Callable[[Session, str], _Model],
+    ) -> tuple[bool, _Model | None]:
         """(given?, record or None) from `WHAT_id`, else a REF in `WHAT`."""
         id_key = f"{what}_id"
         if id_key in data:
@@ -290,7 +300,7 @@ class _Importer:
         if not created and "updated_at" not in values:
             record.updated_at = utcnow()
 
-    def _new(self, model: type[SQLModel], record_id: int | None, **values) -> SQLModel:
+    def _new(self, model: type[_Model], record_id: int | None, **values) -> _Model:
         record = model(**values)
         if record_id is not None:
             record.id = record_id
@@ -301,7 +311,7 @@ class _Importer:
     def pipeline(self, data: dict) -> bool:
         record_id, pipeline = self._existing(Pipeline, data)
         created = pipeline is None
-        if created:
+        if pipeline is None:
             if "name" not in data:
                 raise InvalidInput("a new pipeline needs a 'name'")
             if not data.get("stages"):
@@ -361,7 +371,7 @@ class _Importer:
             elif isinstance(spec.get("name"), str):
                 stage = by_name.get(validate.name(spec["name"], "stage name").lower())
             if stage is None:
-                stage = Stage(pipeline_id=pipeline.id, name="", position=0, probability=0)
+                stage = Stage(pipeline_id=id_of(pipeline), name="", position=0, probability=0)
                 if stage_id is not None:
                     stage.id = stage_id
                 planned.append((stage, spec, True))
@@ -428,12 +438,12 @@ class _Importer:
         created = company is None
         values = company_type.read(data, new=created)
         tags, fields = readers.optional_tags(data), readers.optional_fields(data)
-        if created:
+        if company is None:
             company = self._new(Company, record_id, name="")
         self._apply(company, values, created)
         self.session.add(company)
         self.session.flush()
-        self._attributes("company", company.id, tags, fields, created)
+        self._attributes("company", id_of(company), tags, fields, created)
         companies.reindex(self.session, company)
         return created
 
@@ -451,7 +461,7 @@ class _Importer:
         record_id, customer = self._existing(Customer, data)
         created = customer is None
         values = customer_type.read(data, new=created)
-        if created:
+        if customer is None:
             customer = self._new(Customer, record_id, name="")
         given, company = self._link(data, "company", Company, refs.company)
         if given:
@@ -473,10 +483,10 @@ class _Importer:
         self.session.add(customer)
         self.session.flush()
         if emails is not None and (emails or not created):
-            attributes.set_emails(self.session, customer.id, emails)
+            attributes.set_emails(self.session, id_of(customer), emails)
         if phones is not None and (phones or not created):
-            attributes.set_phones(self.session, customer.id, phones)
-        self._attributes("customer", customer.id, tags, fields, created)
+            attributes.set_phones(self.session, id_of(customer), phones)
+        self._attributes("customer", id_of(customer), tags, fields, created)
         self.session.flush()
         customers.reindex(self.session, customer)
         return created
@@ -503,27 +513,28 @@ class _Importer:
         if pipeline is None:
             pipeline = (
                 refs.pipeline(session, None)
-                if created
+                if deal is None
                 else self._get(Pipeline, deal.pipeline_id, "pipeline")
             )
-        if stage is None and (created or pipeline.id != deal.pipeline_id):
-            stage = deals.first_stage(session, pipeline.id)
+        if stage is None and (deal is None or pipeline.id != deal.pipeline_id):
+            stage = deals.first_stage(session, id_of(pipeline))
         if stage is not None and stage.pipeline_id != pipeline.id:
             raise InvalidInput(f"stage {stage.name} is not in pipeline {pipeline.name}")
 
-        old_currency = config.default_currency() if created else deal.currency
+        old_currency = config.default_currency() if deal is None else deal.currency
         currency = values.get("currency", old_currency)
         value_minor = None
         if "value" in data:
             value_minor = deal_type.value_minor(data["value"], currency)
-        elif not created and currency != old_currency:
+        elif deal is not None and currency != old_currency:
             # A new currency keeps the amount in major units, not the count of minor units.
             value_minor = money.to_minor(money.to_major(deal.value_minor, old_currency), currency)
         title = values.get("title")
         lost_reason = values.get("lost_reason")
         tags, fields = readers.optional_tags(data), readers.optional_fields(data)
 
-        if created:
+        if deal is None:
+            assert person is not None, "a new deal's customer is given (checked above)"
             deal = self._new(
                 Deal,
                 record_id,
@@ -544,8 +555,8 @@ class _Importer:
             before = {key: getattr(deal, key) for key in _MOVE_STAMPS}
             if title is not None:
                 deal.title = title
-            if given:
-                deal.customer_id = person.id
+            if person is not None:  # given: a deal's customer cannot be null (checked above)
+                deal.customer_id = id_of(person)
                 if not company_given:
                     deal.company_id = person.company_id
             if value_minor is not None:
@@ -565,7 +576,7 @@ class _Importer:
         if moved:
             if stage.kind == "lost" and not (lost_reason or deal.lost_reason):
                 raise InvalidInput(f"moving deal {deal.id} to {stage.name} needs a 'lost_reason'")
-            deal.pipeline_id = pipeline.id
+            deal.pipeline_id = id_of(pipeline)
             deals.move_to(session, deal, stage, reason=lost_reason)
             # The move stamps its own times; the line's win only where it changes them
             # (a stale copy from an earlier export must not undo the move).
@@ -577,7 +588,7 @@ class _Importer:
             self._apply(deal, stamps, created)
         session.add(deal)
         session.flush()
-        self._attributes("deal", deal.id, tags, fields, created)
+        self._attributes("deal", id_of(deal), tags, fields, created)
         deals.reindex(session, deal)
         return created
 
@@ -597,11 +608,11 @@ class _Importer:
             return self._get(Stage, readers.record_id(data["stage_id"], "stage_id"), "stage")
         if data.get("stage") is not None:
             pipeline_id = (
-                pipeline.id
+                id_of(pipeline)
                 if pipeline is not None
                 else deal.pipeline_id
                 if deal is not None
-                else refs.pipeline(self.session, None).id
+                else id_of(refs.pipeline(self.session, None))
             )
             return refs.stage(self.session, pipeline_id, readers.text(data["stage"], "stage"))
         return None
@@ -614,13 +625,13 @@ class _Importer:
         given, deal = self._link(data, "deal", Deal, refs.deal)
         if given and deal is None:
             raise InvalidInput("a stage change needs a deal")
-        if created:
-            if not given:
+        if change is None:
+            if deal is None:  # not given: a given null was refused above
                 raise InvalidInput("a new stage change needs a 'deal_id' or a 'deal' REF")
             change = self._new(StageChange, record_id, deal_id=deal.id, to_stage_id=0)
             change.by = self.user
         elif deal is not None:
-            change.deal_id = deal.id
+            change.deal_id = id_of(deal)
         owner = deal if deal is not None else self._get(Deal, change.deal_id, "deal")
         for end in ("from", "to"):
             id_key, name_key = f"{end}_stage_id", f"{end}_stage"
@@ -659,7 +670,7 @@ class _Importer:
             raise InvalidInput("an interaction needs a customer")
         deal_given, deal = self._link(data, "deal", Deal, refs.deal)
         values = interaction_type.read(data, new=created)
-        if created:
+        if interaction is None:
             if person is None:
                 if deal is None:
                     raise InvalidInput("a new interaction needs a 'customer_id' or 'customer' REF")
@@ -667,7 +678,7 @@ class _Importer:
             interaction = self._new(Interaction, record_id, customer_id=person.id, channel="")
             interaction.by = self.user
         elif person is not None:
-            interaction.customer_id = person.id
+            interaction.customer_id = id_of(person)
         if deal_given:
             interaction.deal_id = deal.id if deal else None
         for key, value in values.items():
@@ -675,7 +686,7 @@ class _Importer:
         self.session.add(interaction)
         self.session.flush()
         fulltext.index(
-            self.session, "interaction", interaction.id, interaction.summary, [interaction.body]
+            self.session, "interaction", id_of(interaction), interaction.summary, [interaction.body]
         )
         return created
 
@@ -687,7 +698,7 @@ class _Importer:
         customer_given, person = self._link(data, "customer", Customer, refs.customer)
         deal_given, deal = self._link(data, "deal", Deal, refs.deal)
         values = reminder_type.read(data, new=created)
-        if created:
+        if reminder is None:
             if person is None and deal is None:
                 raise InvalidInput("a new reminder needs a customer or a deal")
             reminder = self._new(
@@ -706,5 +717,5 @@ class _Importer:
             setattr(reminder, key, value)
         self.session.add(reminder)
         self.session.flush()
-        fulltext.index(self.session, "reminder", reminder.id, reminder.text, [])
+        fulltext.index(self.session, "reminder", id_of(reminder), reminder.text, [])
         return created

@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import Select
 
 from crmcli.entities import refs
 from crmcli.entities.stages import board_order
@@ -38,7 +39,7 @@ from crmcli.kernel import validate
 from crmcli.kernel.dates import to_utc
 from crmcli.kernel.errors import NotFound
 from crmcli.query import compiler as query
-from crmcli.store.models import Customer, Deal, Pipeline, Stage, utcnow
+from crmcli.store.models import Customer, Deal, Pipeline, Stage, id_of, utcnow
 
 __all__ = [
     "DEFAULT_CARDS",
@@ -71,7 +72,7 @@ class StageInfo:
     @classmethod
     def of(cls, stage: Stage) -> StageInfo:
         return cls(
-            stage.id,
+            id_of(stage),
             stage.name,
             stage.kind,
             stage.probability,
@@ -287,7 +288,7 @@ def _is_rotting(stage: StageInfo, days: int) -> bool:
 
 def pipelines(session: Session) -> list[PipelineInfo]:
     rows = session.exec(select(Pipeline).order_by(col(Pipeline.is_default).desc(), Pipeline.name))
-    return [PipelineInfo(p.id, p.name, p.is_default) for p in rows]
+    return [PipelineInfo(id_of(p), p.name, p.is_default) for p in rows]
 
 
 def _deal_scope(
@@ -318,26 +319,29 @@ def load_board(
     """
     now = to_utc(now) if now is not None else utcnow()
     chosen = refs.pipeline(session, None if pipeline_ref is None else str(pipeline_ref))
-    info = PipelineInfo(chosen.id, chosen.name, chosen.is_default)
+    chosen_id = id_of(chosen)
+    info = PipelineInfo(chosen_id, chosen.name, chosen.is_default)
     stages = [
         StageInfo.of(s)
-        for s in board_order(session.exec(select(Stage).where(Stage.pipeline_id == chosen.id)))
+        for s in board_order(session.exec(select(Stage).where(Stage.pipeline_id == chosen_id)))
     ]
-    scope = _deal_scope(session, chosen.id, filter_text, now)
+    scope = _deal_scope(session, chosen_id, filter_text, now)
 
     totals: dict[int, list[CurrencyTotal]] = {s.id: [] for s in stages}
     weighted_sum = func.sum((col(Deal.value_minor) * col(Stage.probability)) // 100)
+    # `select()` is typed for at most four columns; wider ones build `Select` (what `select`
+    # returns) directly, declaring the row type.
+    figures: Select[int, str, int, int, int] = Select(
+        col(Deal.stage_id),
+        col(Deal.currency),
+        func.count(),
+        func.coalesce(func.sum(Deal.value_minor), 0),
+        func.coalesce(weighted_sum, 0),
+    )
     aggregate = (
-        select(
-            Deal.stage_id,
-            Deal.currency,
-            func.count(),
-            func.coalesce(func.sum(Deal.value_minor), 0),
-            func.coalesce(weighted_sum, 0),
-        )
-        .join(Stage, col(Stage.id) == col(Deal.stage_id))
+        figures.join(Stage, col(Stage.id) == col(Deal.stage_id))
         .where(*scope)
-        .group_by(Deal.stage_id, Deal.currency)
+        .group_by(col(Deal.stage_id), col(Deal.currency))
     )
     for stage_id, currency, count, total, weight in session.exec(aggregate):
         if stage_id in totals:
@@ -350,13 +354,16 @@ def load_board(
             *(
                 sa.and_(
                     col(Deal.stage_id) == s.id,
-                    col(Deal.stage_changed_at) <= now - _rotting_age(s.rotting_days),
+                    col(Deal.stage_changed_at) <= now - _rotting_age(days),
                 )
                 for s in rotting_stages
+                if (days := s.rotting_days) is not None  # always: chosen for it above
             )
         )
         rows = session.exec(
-            select(Deal.stage_id, func.count()).where(*scope, condition).group_by(Deal.stage_id)
+            select(Deal.stage_id, func.count())
+            .where(*scope, condition)
+            .group_by(col(Deal.stage_id))
         )
         rotting = dict(rows.all())
 
@@ -406,18 +413,19 @@ def _cards(
     offset: int,
     limit: int,
 ) -> list[Card]:
+    # Wider than `select()` is typed for (see `load_board`); a stored deal's id is never NULL.
+    columns: Select[int, str, int, str, int, str, datetime, str | None] = Select(
+        col(Deal.id),
+        col(Deal.title),
+        col(Deal.customer_id),
+        col(Customer.name),
+        col(Deal.value_minor),
+        col(Deal.currency),
+        col(Deal.stage_changed_at),
+        col(Deal.owner),
+    )
     statement = (
-        select(
-            Deal.id,
-            Deal.title,
-            Deal.customer_id,
-            Customer.name,
-            Deal.value_minor,
-            Deal.currency,
-            Deal.stage_changed_at,
-            Deal.owner,
-        )
-        .join(Customer, col(Customer.id) == col(Deal.customer_id))
+        columns.join(Customer, col(Customer.id) == col(Deal.customer_id))
         .where(*scope, col(Deal.stage_id) == stage.id)
         .order_by(col(Deal.stage_changed_at).desc(), col(Deal.id).desc())
         .offset(offset)
@@ -454,29 +462,32 @@ def find(session: Session, text: str, *, limit: int = 8) -> list[Target]:
     if not needle or len(needle) > validate.MAX_LOOKUP_LENGTH:
         return []  # longer than a REF may be: SQLite could not take it as a LIKE pattern
     found: list[Target] = []
-    customers = session.exec(
-        select(Customer.id, Customer.name)
-        .where(
+    # Built as `Select` to declare the row type: a stored record's id is never NULL.
+    customer_columns: Select[int, str] = Select(col(Customer.id), col(Customer.name))
+    customers_found = (
+        customer_columns.where(
             col(Customer.deleted_at).is_(None),
             func.lower(Customer.name).contains(needle, autoescape=True),
         )
-        .order_by(func.length(Customer.name), Customer.name, Customer.id)
+        .order_by(func.length(Customer.name), col(Customer.name), col(Customer.id))
         .limit(limit)
     )
-    for customer_id, name in customers:
+    for customer_id, name in session.exec(customers_found):
         found.append(Target("customer", customer_id, name, "customer", customer_id))
-    deals_found = session.exec(
-        select(Deal.id, Deal.title, Deal.customer_id, Customer.name, Stage.name)
-        .join(Customer, col(Customer.id) == col(Deal.customer_id))
+    deal_columns: Select[int, str, int, str, str] = Select(
+        col(Deal.id), col(Deal.title), col(Deal.customer_id), col(Customer.name), col(Stage.name)
+    )
+    deals_found = (
+        deal_columns.join(Customer, col(Customer.id) == col(Deal.customer_id))
         .join(Stage, col(Stage.id) == col(Deal.stage_id))
         .where(
             col(Deal.deleted_at).is_(None),
             func.lower(Deal.title).contains(needle, autoescape=True),
         )
-        .order_by(func.length(Deal.title), Deal.title, Deal.id)
+        .order_by(func.length(Deal.title), col(Deal.title), col(Deal.id))
         .limit(limit)
     )
-    for deal_id, title, customer_id, customer_name, stage_name in deals_found:
+    for deal_id, title, customer_id, customer_name, stage_name in session.exec(deals_found):
         found.append(
             Target("deal", deal_id, title, f"deal · {customer_name} · {stage_name}", customer_id)
         )
