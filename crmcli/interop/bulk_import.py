@@ -57,8 +57,14 @@ def bulk_types() -> tuple[RecordType, ...]:
     return tuple(t for t in registry.all_types() if t.bulk)
 
 
+@cache
+def _bulk_types_by_name() -> dict[str, RecordType]:
+    return {t.name: t for t in bulk_types()}
+
+
 def _bulk_type(kind: str) -> RecordType | None:
-    return next((t for t in bulk_types() if t.name == kind), None)
+    """The bulk record type called `kind` (None: not one); asked once per import line."""
+    return _bulk_types_by_name().get(kind)
 
 
 #: What a new row holds for each optional column its line leaves out.

@@ -46,6 +46,15 @@ class DatabaseUnavailable(CrmError):
 
     exit_code = 5
 
+    @classmethod
+    def locked(cls) -> DatabaseUnavailable:
+        """Another writer held the lock past the busy timeout."""
+        return cls(LOCKED)
+
+
+#: What a lock held past the busy timeout is called, wherever it is met.
+LOCKED = "database is locked by another crm process; try again"
+
 
 class Terminated(BaseException):
     """SIGTERM arrived: `crm` raises this from its signal handler, as Python raises

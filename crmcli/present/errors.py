@@ -11,14 +11,13 @@ SIGTERM stopped the command.
 
 from __future__ import annotations
 
-from crmcli.kernel.errors import CrmError, Terminated
+from crmcli.kernel.errors import LOCKED, CrmError, Terminated
 
 EXIT_INTERNAL = 1
 EXIT_UNAVAILABLE = 5
 EXIT_INTERRUPTED = 130  # 128 + SIGINT
 EXIT_TERMINATED = 143  # 128 + SIGTERM
 
-LOCKED = "database is locked by another crm process; try again"
 
 #: Driver messages that mean the database cannot be used (not a bug in crm): the file is
 #: missing, unreadable, not a database or damaged, the disk is full, the server is down.

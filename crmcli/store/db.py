@@ -64,7 +64,7 @@ def _translate_errors(engine: Engine) -> Iterator[None]:
 def _unavailable(engine: Engine, exc: sa.exc.DBAPIError) -> DatabaseUnavailable | None:
     backend = backend_of(engine)
     if backend.is_locked_error(exc):
-        return DatabaseUnavailable("database is locked by another crm process; try again")
+        return DatabaseUnavailable.locked()
     reason = backend.unavailable_reason(exc, describe_engine(engine))
     return DatabaseUnavailable(reason) if reason else None
 

@@ -69,9 +69,7 @@ def _revision(store: Store) -> tuple[str | None, str | None]:
             return revision.scalar(), None
     except sa.exc.DBAPIError as exc:
         if store.backend.is_locked_error(exc):
-            raise DatabaseUnavailable(
-                "database is locked by another crm process; try again"
-            ) from exc
+            raise DatabaseUnavailable.locked() from exc
         said = first_line(exc)
         if "no such table" in said or "does not exist" in said:
             return None, None

@@ -121,10 +121,6 @@ class Backend:
     def mark_file(self, session: Session, application_id: int) -> None:
         """Stamp the database file as made by a crm program (where files can be stamped)."""
 
-    def file_mark(self, path: Path) -> int | None:
-        """The stamp of a database file, None when unreadable or not this backend's file."""
-        return None
-
 
 def first_line(error: sa.exc.DBAPIError) -> str:
     """What the database said, in one line."""

@@ -189,9 +189,7 @@ class SQLiteBackend(Backend):
 
         def problem(exc: sa.exc.DBAPIError) -> str:
             if self.is_locked_error(exc):
-                raise DatabaseUnavailable(
-                    "database is locked by another crm process; try again"
-                ) from exc
+                raise DatabaseUnavailable.locked() from exc
             return first_line(exc)
 
         def attempt(run: Callable[[], T]) -> tuple[T | None, str | None]:
