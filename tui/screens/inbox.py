@@ -131,7 +131,15 @@ class InboxScreen(CrmScreen):
             target = next((i for i in items if i.reminder_id == self.focus_reminder), None)
         if target is None:
             target = items[0 if focus_first else min(self._focus_index, len(items) - 1)]
-        self.set_focus(target)
+        # Scrolled once the new items are laid out, and without animation: Textual's own
+        # scroll on focus runs before that layout and animates, so on a busy machine the list
+        # could stop anywhere (the group heading above the first item scrolled away). The
+        # first item is shown with its group's heading: the top of the list.
+        self.set_focus(target, scroll_visible=False)
+        if target is items[0]:
+            self.call_after_refresh(self.query_one(InboxList).scroll_home, animate=False)
+        else:
+            self.call_after_refresh(target.scroll_visible, animate=False)
 
     @on(DescendantFocus)
     def _remember_focus(self, event: DescendantFocus) -> None:
