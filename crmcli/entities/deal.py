@@ -30,21 +30,6 @@ if TYPE_CHECKING:
     from crmcli.query.parser import Term
 
 
-def deal_value(term: Term, _ctx: filters.Context) -> filters.Clause:
-    """`value>5000` in major units, exact for every currency's minor unit."""
-    amount = money.to_decimal(term.value)
-    groups = money.currencies_by_exponent()
-    special = [code for codes in groups.values() for code in codes]
-    currency = col(Deal.currency)
-    minor = col(Deal.value_minor)
-    clauses = [sa.and_(currency.not_in(special), filters.compare(minor, term.op, amount.scaleb(2)))]
-    for exp, codes in groups.items():
-        clauses.append(
-            sa.and_(currency.in_(codes), filters.compare(minor, term.op, amount.scaleb(exp)))
-        )
-    return sa.or_(*clauses)
-
-
 def stage_name(term: Term, _ctx: filters.Context) -> filters.Clause:
     filters.need(term, filters.EQUALITY, "use stage:NAME, e.g. stage:proposal")
     clause = col(Deal.stage_id).in_(
@@ -181,7 +166,7 @@ RECORD_TYPE = RecordType(
             "pipeline": linked(col(Deal.pipeline_id), Pipeline, col(Pipeline.name)),
             "stage": stage_name,
             "status": deal_status,
-            "value": deal_value,
+            "value": filters.amount(col(Deal.value_minor), col(Deal.currency)),
             "currency": exact(col(Deal.currency)),
             "close": day(col(Deal.close_date)),
             "owner": exact(col(Deal.owner)),

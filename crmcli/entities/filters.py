@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, func, select
 
-from crmcli.kernel import dates, validate
+from crmcli.kernel import dates, money, validate
 from crmcli.kernel.errors import InvalidInput
 from crmcli.store.models import FieldValue, Tag
 
@@ -171,3 +171,19 @@ def custom_field(term: Term, ctx: Context) -> Clause:
         match = sa.or_(col(FieldValue.num) == as_number, match)
     clause = ctx.id_column.in_(base.where(match))
     return sa.not_(clause) if term.op == "!=" else clause
+
+
+def amount(minor: Column, currency: Column) -> Builder:
+    """`value>5000` in major units on a minor-unit column, exact for every currency."""
+
+    def build(term: Term, _ctx: Context) -> Clause:
+        need(term, (*EQUALITY, *ORDERING), f"use {term.field}>AMOUNT, e.g. {term.field}>5000")
+        given = money.to_decimal(term.value)
+        groups = money.currencies_by_exponent()
+        special = [code for codes in groups.values() for code in codes]
+        clauses = [sa.and_(currency.not_in(special), compare(minor, term.op, given.scaleb(2)))]
+        for exp, codes in groups.items():
+            clauses.append(sa.and_(currency.in_(codes), compare(minor, term.op, given.scaleb(exp))))
+        return sa.or_(*clauses)
+
+    return build

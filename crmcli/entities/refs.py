@@ -15,10 +15,20 @@ from sqlmodel import Session, col, func, select
 from crmcli.entities.filters import Column
 from crmcli.kernel.errors import Ambiguous, InvalidInput, NotFound
 from crmcli.kernel.validate import MAX_INTEGER, lookup
-from crmcli.store.models import Company, Customer, CustomerEmail, Deal, Pipeline, Reminder, Stage
+from crmcli.store.models import (
+    Company,
+    Customer,
+    CustomerEmail,
+    Deal,
+    Pipeline,
+    Product,
+    Purchase,
+    Reminder,
+    Stage,
+)
 
 #: The record types a REF can name.
-Model = TypeVar("Model", Company, Customer, Deal, Pipeline, Reminder)
+Model = TypeVar("Model", Company, Customer, Deal, Pipeline, Product, Purchase, Reminder)
 _CANDIDATES_SHOWN = 10
 
 
@@ -136,6 +146,35 @@ def deal(session: Session, ref: str, *, deleted: bool | None = False) -> Deal:
     if record_id is not None:
         return _by_id(session, Deal, record_id, "deal", deleted=deleted)
     return _by_name(session, Deal, col(Deal.title), ref, "deal", deleted=deleted)
+
+
+def product(session: Session, ref: str, *, deleted: bool | None = False) -> Product:
+    """A product by id, by SKU (exact, case-insensitive) or by part of its name."""
+    ref = lookup(ref, "reference")
+    record_id = parse_id(ref)
+    if record_id is not None:
+        return _by_id(session, Product, record_id, "product", deleted=deleted)
+    by_sku = session.exec(select(Product).where(Product.sku_key == ref.strip().lower())).first()
+    if by_sku is not None:
+        return _check_deleted(by_sku, "product", deleted)
+    return _by_name(session, Product, col(Product.name), ref, "product", deleted=deleted)
+
+
+def product_by_sku(session: Session, sku: str) -> Product:
+    """The product with this SKU (exact, case-insensitive), deleted or not: a purchase line
+    names its product by SKU, and an old purchase may name one no longer sold."""
+    found = session.exec(select(Product).where(Product.sku_key == sku.strip().lower())).first()
+    if found is None:
+        raise NotFound(f"unknown SKU '{sku}': no product has it (crm product list)")
+    return found
+
+
+def purchase(session: Session, ref: str) -> Purchase:
+    ref = lookup(ref, "reference")
+    record_id = parse_id(ref)
+    if record_id is None:
+        raise InvalidInput(f"invalid purchase id '{ref}': purchases are named by their id")
+    return _by_id(session, Purchase, record_id, "purchase")
 
 
 def reminder(session: Session, ref: str) -> Reminder:

@@ -75,7 +75,17 @@ class RecordType:
 
 
 #: The record-type modules, in dependency order; each defines `RECORD_TYPE`.
-MODULES = ("pipeline", "company", "customer", "deal", "stage_change", "interaction", "reminder")
+MODULES = (
+    "pipeline",
+    "company",
+    "customer",
+    "deal",
+    "stage_change",
+    "interaction",
+    "reminder",
+    "product",
+    "purchase",
+)
 
 
 @cache

@@ -114,6 +114,15 @@ def to_minor(value: str | int | float | Decimal, currency: str) -> int:
     return int(scaled)
 
 
+def to_signed_minor(value: str | int | float | Decimal, currency: str) -> int:
+    """Like `to_minor`, but a leading minus is allowed: refunds are negative amounts."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool) and value < 0:
+        return -to_minor(-value, currency)
+    if isinstance(value, str) and value.strip().startswith("-"):
+        return -to_minor(value.strip()[1:], currency)
+    return to_minor(value, currency)
+
+
 def to_major(minor: int, currency: str) -> Decimal:
     return Decimal(minor).scaleb(-exponent(currency))
 

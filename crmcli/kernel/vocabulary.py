@@ -18,3 +18,6 @@ CHANNELS = (
 )
 DIRECTIONS = ("in", "out")
 STAGE_KINDS = ("open", "won", "lost")
+#: Where a purchase was made. `field` is a sale closed by a salesperson (a won deal's
+#: purchase); `other` for a source that fits none of these.
+PURCHASE_CHANNELS = ("web", "store", "phone", "email", "partner", "marketplace", "field", "other")

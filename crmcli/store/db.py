@@ -23,7 +23,7 @@ from crmcli.store.backends import backend_named, backend_of
 from crmcli.store.backends.base import WRITE_OPTION
 
 #: The Alembic head this program was built for; a test keeps it equal to the migrations.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 
 def database_url(location: str) -> str:

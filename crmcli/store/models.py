@@ -278,3 +278,72 @@ class Reminder(SQLModel, table=True):
     snooze_count: int = 0
     by: str | None = None
     created_at: datetime = _when(default=True)
+
+
+class Product(SQLModel, table=True):
+    """A product of the catalogue; `sku_key` is the SKU lower-cased, unique (case-insensitive).
+
+    Prices and costs are exact, in the currency's minor unit, like a deal's value.
+    """
+
+    model_config = _LAZY
+    __tablename__ = "product"
+    __table_args__ = (sa.Index("ix_product_active_name", "deleted_at", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    sku: str
+    sku_key: str = Field(unique=True)
+    name: str = Field(index=True)
+    category: str | None = Field(default=None, index=True)
+    price_minor: int = Field(default=0, sa_type=sa.BigInteger)
+    cost_minor: int | None = Field(default=None, sa_type=sa.BigInteger)
+    currency: str = "USD"
+    active: bool = True
+    notes: str | None = None
+    created_at: datetime = _when(default=True, index=True)
+    updated_at: datetime = _when(default=True)
+    deleted_at: datetime | None = _when(nullable=True)
+
+
+class Purchase(SQLModel, table=True):
+    """An order: its total (`amount_minor`, negative for a refund) in one currency.
+
+    `cost_minor` is the cost of goods where every line's cost is known, else None. A refund
+    is a purchase of its own with negative amount and quantity, linked by `refund_of_id`.
+    """
+
+    model_config = _LAZY
+    __tablename__ = "purchase"
+    # Per-customer figures (recency, frequency, value) walk a customer's purchases in time.
+    __table_args__ = (sa.Index("ix_purchase_customer_at", "customer_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    deal_id: int | None = Field(default=None, foreign_key="deal.id", index=True)
+    at: datetime = _when(default=True, index=True)
+    channel: str = Field(default="web", index=True)
+    currency: str = "USD"
+    amount_minor: int = Field(default=0, sa_type=sa.BigInteger)
+    cost_minor: int | None = Field(default=None, sa_type=sa.BigInteger)
+    quantity: int = 1
+    refund_of_id: int | None = Field(default=None, foreign_key="purchase.id", index=True)
+    note: str | None = None
+    by: str | None = None
+    created_at: datetime = _when(default=True)
+
+
+class PurchaseItem(SQLModel, table=True):
+    """One line of a purchase: the line's total and cost, exact (unit price = total / qty)."""
+
+    model_config = _LAZY
+    __tablename__ = "purchase_item"
+    # Baskets pair the products of one purchase: (product, purchase) serves the self-join.
+    __table_args__ = (sa.Index("ix_purchase_item_product_purchase", "product_id", "purchase_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    purchase_id: int = Field(foreign_key="purchase.id", index=True)
+    product_id: int = Field(foreign_key="product.id")
+    quantity: int = 1
+    amount_minor: int = Field(default=0, sa_type=sa.BigInteger)
+    cost_minor: int | None = Field(default=None, sa_type=sa.BigInteger)
+    position: int = 0

@@ -1,0 +1,334 @@
+"""Purchases: record an order (lines or a bare amount), refund one, delete a mistaken one.
+
+Prices and costs default from the product at the time of sale and are copied onto the
+line, so a later price change never rewrites history. Every amount is exact in minor
+units; a purchase is in one currency, and its total is the sum of its lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Session, col, delete, select
+
+from crmcli.entities import purchase as purchase_type
+from crmcli.entities import readers, refs
+from crmcli.kernel import config, money
+from crmcli.kernel.errors import InvalidInput
+from crmcli.store.models import Product, Purchase, PurchaseItem, id_of, utcnow
+
+#: `--item SKU[xQTY][@PRICE]`: the quantity after the last `x`, the unit price after `@`.
+_ITEM = re.compile(r"^(?P<sku>.+?)(?:x(?P<quantity>\d+))?(?:@(?P<price>[^@]+))?$")
+DEFAULT_CHANNEL = "web"
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line as given: the product by SKU or id, and what the source said of it."""
+
+    product: str | int
+    quantity: int = 1
+    unit_price: Decimal | str | int | float | None = None
+    amount: Decimal | str | int | float | None = None
+    unit_cost: Decimal | str | int | float | None = None
+
+
+def parse_item(session: Session, text: str) -> Line:
+    """`CD`, `CDx2`, `CDx2@14.50` or `CD@14.50` as a line; a SKU that itself ends in `x2`
+    is taken whole when a product has it."""
+    given, _, price = text.strip().partition("@")
+    if not given:
+        raise InvalidInput(f"invalid item '{text}': use SKU, SKUxQTY or SKUxQTY@PRICE")
+    exact = session.exec(select(Product.id).where(Product.sku_key == given.lower())).first()
+    match = _ITEM.match(given)
+    if exact is not None or match is None or match["quantity"] is None:
+        sku, quantity = given, 1
+    else:
+        sku, quantity = match["sku"], int(match["quantity"])
+    if quantity == 0:
+        raise InvalidInput(f"invalid item '{text}': the quantity must be at least 1")
+    if "@" in text and not price.strip():
+        raise InvalidInput(f"invalid item '{text}': give a price after @")
+    return Line(product=sku, quantity=quantity, unit_price=price.strip() or None)
+
+
+def _times(unit: Decimal | str | int | float, quantity: int, currency: str, what: str) -> int:
+    """`unit` x `quantity` in minor units, refusing a total finer than the minor unit."""
+    if isinstance(unit, bool) or not isinstance(unit, int | float | str | Decimal):
+        raise InvalidInput(f"{what} must be a number, not {readers.show_value(unit)}")
+    per_unit = money.to_decimal(unit)
+    total = (per_unit * abs(quantity)).scaleb(money.exponent(currency))
+    if total != total.to_integral_value():
+        raise InvalidInput(
+            f"invalid {what} '{unit}' x {abs(quantity)}: the total is finer than "
+            f"{currency}'s minor unit ({money.exponent(currency)} decimal places)"
+        )
+    if total > money.MAX_MINOR:
+        raise InvalidInput(f"invalid {what} '{unit}': too large")
+    return int(total) * (1 if quantity > 0 else -1)
+
+
+def _product(session: Session, ref: str | int) -> Product:
+    if isinstance(ref, int) and not isinstance(ref, bool):
+        found = session.get(Product, ref) if 0 < ref < 2**63 else None
+        if found is None:
+            raise InvalidInput(f"no product with id {ref}")
+        return found
+    return refs.product_by_sku(session, readers.text(ref, "product"))
+
+
+def build_lines(
+    session: Session, lines: Sequence[Line], currency: str | None, *, refund: bool = False
+) -> tuple[str, list[PurchaseItem]]:
+    """The purchase's currency and its lines, priced and costed; nothing is written.
+
+    A line without a price takes its product's list price, which must then be in the
+    purchase's currency: a purchase never mixes currencies."""
+    if len(lines) > purchase_type.MAX_ITEMS:
+        raise InvalidInput(f"a purchase takes at most {purchase_type.MAX_ITEMS} lines")
+    items: list[PurchaseItem] = []
+    for position, line in enumerate(lines):
+        product = _product(session, line.product)
+        quantity = purchase_type.quantity(line.quantity, "quantity")
+        if refund:
+            quantity = -abs(quantity)
+        elif quantity < 0:
+            raise InvalidInput(
+                f"invalid quantity {quantity} of '{product.sku}': use crm purchase refund"
+            )
+        priced_here = line.unit_price is not None or line.amount is not None
+        if currency is None:
+            currency = product.currency if not priced_here else config.default_currency()
+        if not priced_here and product.currency != currency:
+            raise InvalidInput(
+                f"'{product.sku}' is priced in {product.currency} and the purchase is in "
+                f"{currency}: a purchase is in one currency (give the price with @PRICE)"
+            )
+        if line.amount is not None:
+            amount = purchase_type.signed_minor(line.amount, "amount", currency)
+            amount = -abs(amount) if refund else amount
+            if line.unit_price is not None and amount != _times(
+                line.unit_price, quantity, currency, "price"
+            ):
+                raise InvalidInput(
+                    f"line '{product.sku}': amount {line.amount} is not "
+                    f"{abs(quantity)} x {line.unit_price}"
+                )
+        elif line.unit_price is not None:
+            amount = _times(line.unit_price, quantity, currency, "price")
+        else:
+            amount = product.price_minor * quantity
+        if line.unit_cost is not None:
+            cost: int | None = _times(line.unit_cost, quantity, currency, "cost")
+        elif product.cost_minor is not None and product.currency == currency:
+            cost = product.cost_minor * quantity
+        else:
+            cost = None
+        items.append(
+            PurchaseItem(
+                purchase_id=0,  # set once the purchase has its id
+                product_id=id_of(product),
+                quantity=quantity,
+                amount_minor=amount,
+                cost_minor=cost,
+                position=position,
+            )
+        )
+    return currency or config.default_currency(), items
+
+
+def record(
+    session: Session,
+    customer: str | int,
+    *,
+    lines: Sequence[Line] = (),
+    amount: Decimal | str | int | float | None = None,
+    quantity: int | None = None,
+    cost: Decimal | str | int | float | None = None,
+    currency: str | None = None,
+    at: datetime | None = None,
+    channel: str | None = None,
+    deal: str | None = None,
+    note: str | None = None,
+    refund_of: Purchase | None = None,
+) -> Purchase:
+    """Record one purchase (or, with `refund_of`, a refund: amounts and quantities negative)."""
+    person = (
+        refs.customer(session, str(customer))
+        if not isinstance(customer, int)
+        else refs.customer(session, str(customer), deleted=None)
+    )
+    refund = refund_of is not None
+    given = readers.asked(
+        {"currency": currency, "channel": channel or DEFAULT_CHANNEL, "note": note}
+    )
+    values = purchase_type.read(given, new=True)
+    code = values.pop("currency", None)
+    chosen_deal = refs.deal(session, deal) if deal else None
+    if chosen_deal is not None and chosen_deal.customer_id != person.id:
+        raise InvalidInput(
+            f"deal {chosen_deal.id} belongs to another customer (id {chosen_deal.customer_id})"
+        )
+    if lines:
+        code, items = build_lines(session, lines, code, refund=refund)
+        total = sum(item.amount_minor for item in items)
+        units = sum(item.quantity for item in items)
+        costs = [item.cost_minor for item in items]
+        cost_total = None if any(c is None for c in costs) else sum(c or 0 for c in costs)
+        if amount is not None:
+            stated = _signed(amount, "amount", code, refund)
+            if stated != total:
+                raise InvalidInput(
+                    f"amount {amount} disagrees with its lines' total "
+                    f"{money.to_major(total, code)} {code}"
+                )
+        if quantity is not None and _signed_quantity(quantity, refund) != units:
+            raise InvalidInput(f"quantity {quantity} disagrees with its lines' {abs(units)} units")
+        if cost is not None:
+            raise InvalidInput("a purchase with lines takes its cost from them (--item ...@PRICE)")
+    else:
+        if amount is None:
+            raise InvalidInput("a purchase needs --item SKU... or --amount AMOUNT")
+        code = code or config.default_currency()
+        items = []
+        total = _signed(amount, "amount", code, refund)
+        units = _signed_quantity(quantity if quantity is not None else 1, refund)
+        cost_total = None if cost is None else _signed(cost, "cost", code, refund)
+    purchase = Purchase(
+        **values,
+        customer_id=id_of(person),
+        deal_id=chosen_deal.id if chosen_deal else None,
+        at=at or utcnow(),
+        currency=code,
+        amount_minor=total,
+        cost_minor=cost_total,
+        quantity=units,
+        refund_of_id=refund_of.id if refund_of else None,
+        by=config.current_user(),
+    )
+    session.add(purchase)
+    session.flush()
+    for item in items:
+        item.purchase_id = id_of(purchase)
+        session.add(item)
+    session.flush()
+    return purchase
+
+
+def _signed(value: Decimal | str | int | float, what: str, currency: str, refund: bool) -> int:
+    minor = purchase_type.signed_minor(value, what, currency)
+    if minor < 0 and not refund:
+        raise InvalidInput(f"invalid {what} '{value}': negative (record a refund instead)")
+    return -abs(minor) if refund else minor
+
+
+def _signed_quantity(value: int, refund: bool) -> int:
+    number = purchase_type.quantity(value)
+    if number < 0 and not refund:
+        raise InvalidInput(f"invalid quantity {value}: it must be at least 1")
+    return -abs(number) if refund else number
+
+
+def refund(
+    session: Session,
+    ref: str,
+    *,
+    lines: Sequence[Line] = (),
+    amount: Decimal | str | int | float | None = None,
+    at: datetime | None = None,
+    note: str | None = None,
+) -> Purchase:
+    """Refund a purchase, in whole (no lines, no amount) or in part. What was refunded
+    before counts: a purchase is never refunded for more than it was."""
+    original = refs.purchase(session, ref)
+    if original.refund_of_id is not None or original.amount_minor < 0:
+        raise InvalidInput(f"purchase {original.id} is itself a refund")
+    refunded = session.exec(select(Purchase).where(Purchase.refund_of_id == original.id)).all()
+    left = original.amount_minor + sum(r.amount_minor for r in refunded)
+    if left <= 0:
+        raise InvalidInput(f"purchase {original.id} is already refunded in full")
+    quantity = None
+    if not lines and amount is None:
+        # In whole: the same lines back, or what is left of the amount.
+        lines = [] if refunded else _lines_of(session, original)
+        if not lines:
+            amount = money.to_major(left, original.currency)
+            quantity = abs(original.quantity) if not refunded else 1
+    created = record(
+        session,
+        original.customer_id,
+        lines=lines,
+        amount=amount,
+        quantity=quantity,
+        currency=original.currency,
+        at=at,
+        channel=original.channel,
+        note=note or f"Refund of purchase {original.id}",
+        refund_of=original,
+    )
+    created.deal_id = original.deal_id
+    if -created.amount_minor > left:
+        raise InvalidInput(
+            f"refund of {money.to_major(-created.amount_minor, original.currency)} "
+            f"{original.currency} exceeds the {money.to_major(left, original.currency)} left "
+            f"on purchase {original.id}"
+        )
+    session.add(created)
+    return created
+
+
+def _lines_of(session: Session, purchase: Purchase) -> list[Line]:
+    items = session.exec(
+        select(PurchaseItem)
+        .where(PurchaseItem.purchase_id == purchase.id)
+        .order_by(col(PurchaseItem.position))
+    ).all()
+    return [
+        Line(
+            product=item.product_id,
+            quantity=item.quantity,
+            amount=money.to_major(item.amount_minor, purchase.currency),
+            unit_cost=(
+                None
+                if item.cost_minor is None
+                else money.to_major(item.cost_minor, purchase.currency) / item.quantity
+            ),
+        )
+        for item in items
+    ]
+
+
+def remove(session: Session, ref: str) -> Purchase:
+    """Delete a purchase entered by mistake, with its lines (a real return is a refund).
+    A purchase that has refunds is kept: delete the refunds first."""
+    purchase = refs.purchase(session, ref)
+    if session.exec(select(Purchase.id).where(Purchase.refund_of_id == purchase.id)).first():
+        raise InvalidInput(f"purchase {purchase.id} has refunds: delete them first")
+    session.exec(delete(PurchaseItem).where(col(PurchaseItem.purchase_id) == purchase.id))
+    session.delete(purchase)
+    session.flush()
+    return purchase
+
+
+def for_deal(session: Session, deal_ref: str, *, at: datetime | None = None) -> Purchase:
+    """The purchase a won deal records (`crm deal won REF --purchase`): its value, in its
+    currency, on the `field` channel, linked to the deal."""
+    deal = refs.deal(session, deal_ref)
+    if session.exec(select(Purchase.id).where(Purchase.deal_id == deal.id)).first():
+        raise InvalidInput(f"deal {deal.id} has a purchase already")
+    if deal.value_minor <= 0:
+        raise InvalidInput(f"deal {deal.id} has no value to record as a purchase")
+    return record(
+        session,
+        deal.customer_id,
+        amount=money.to_major(deal.value_minor, deal.currency),
+        currency=deal.currency,
+        at=at or deal.closed_at or utcnow(),
+        channel="field",
+        deal=str(deal.id),
+        note=deal.title,
+    )
