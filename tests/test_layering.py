@@ -121,3 +121,34 @@ def test_core_modules_import_each_other_without_cycles() -> None:
     for name in sorted(graph):
         if name not in state:
             visit(name, [name])
+
+
+#: The model fits' and charts' libraries: loaded only by the reports that fit or draw.
+ANALYTICS_PACKAGES = ("numpy", "scipy", "plotext", "textual_plotext")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["customer", "list"],
+        ["customer", "list", "--json"],
+        ["deal", "list"],
+        ["purchase", "list"],
+        ["product", "list"],
+    ],
+    ids=lambda argv: " ".join(argv),
+)
+def test_lists_import_no_fitting_or_chart_library(argv: list[str], tmp_path) -> None:
+    code = (
+        "import sys\n"
+        f"sys.argv = ['crm', '--db', {str(tmp_path / 'crm.db')!r}, *{argv!r}]\n"
+        "from crmcli.commands.main import run\n"
+        "try:\n"
+        "    run()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+    )
+    loaded = _loaded_after(code)
+    assert not loaded & set(ANALYTICS_PACKAGES), (
+        f"crm {' '.join(argv)} imports {loaded & set(ANALYTICS_PACKAGES)}"
+    )
