@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from crmcli.entities import filters, readers, records, schema
+from crmcli.entities import customer_value, filters, readers, records, schema
 from crmcli.entities.filters import exact, linked, moment, number, tag, text
 from crmcli.entities.registry import Listing, RecordType, Searchable
 from crmcli.kernel import validate
@@ -134,6 +134,7 @@ RECORD_TYPE = RecordType(
             "notes": text(col(Customer.notes)),
             "created": moment(col(Customer.created_at)),
             "updated": moment(col(Customer.updated_at)),
+            **customer_value.filters_for(),
         },
         sorts={
             "id": col(Customer.id),
@@ -141,6 +142,7 @@ RECORD_TYPE = RecordType(
             "created": col(Customer.created_at),
             "updated": col(Customer.updated_at),
             "owner": col(Customer.owner),
+            **customer_value.sort_keys(col(Customer.id)),
         },
         default_sort=("name", "id"),
         has_fields=True,
