@@ -137,6 +137,10 @@ def fit(session: Session, scope: Scope, options: Options) -> Result:
         1.0,
     )
     names = _names(session, [int(k) for k in summary.keys])
+    revenue: dict[int, float] = {}
+    for customer_id, day, amount in data.transactions:
+        if day <= end:
+            revenue[customer_id] = revenue.get(customer_id, 0.0) + amount
     rows = []
     for i, key in enumerate(summary.keys):
         customer_id = int(key)
@@ -149,6 +153,7 @@ def fit(session: Session, scope: Scope, options: Options) -> Result:
                 "recency": round(float(summary.recency[i]), 4),
                 "T": round(float(summary.T[i]), 4),
                 "monetary": round(float(summary.monetary[i]), 2),
+                "revenue": round(revenue.get(customer_id, 0.0), 2),
                 "p_alive": round(float(alive[i]), 4),
                 "expected_purchases": round(float(expected[i]), 4),
                 "expected_spend": round(float(spend[i]), 2),
