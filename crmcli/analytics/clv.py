@@ -2,7 +2,7 @@
 active, Gamma-Gamma for spend (`clv_model` has the mathematics; this module the data).
 
 The inputs follow the papers' conventions (see `clv_model.summarise`): time in weeks,
-one purchase per customer and day. A purchase day is a day with a purchase that is not a
+one purchase per customer and calendar day in the user's time zone (as in `activity`). A purchase day is a day with a purchase that is not a
 refund; a refund lowers the spend of the day of the purchase it refunds (a refund that
 names no purchase is left out). One currency at a time: `currency`, else the currency
 with the most purchases in scope; purchases in others are counted in `left_out`.
@@ -24,6 +24,7 @@ from sqlmodel import Session, col
 from crmcli.analytics import clv_model
 from crmcli.analytics.scope import Scope, purchase_clauses
 from crmcli.kernel import money
+from crmcli.kernel.dates import local
 from crmcli.kernel.errors import InvalidInput
 from crmcli.store.models import Customer, Purchase, UTCDateTime
 
@@ -91,7 +92,7 @@ def load(session: Session, scope: Scope, currency: str | None = None) -> Data:
     for customer_id, at, amount, cost, code, refund_of in rows:
         if code != chosen or (amount < 0 and refund_of is None):
             continue
-        day = at.date()
+        day = local(at).date()
         transactions.append((customer_id, day, float(money.to_major(amount, code))))
         if cost is not None:
             revenue, spent = costed.get(customer_id, (0, 0))
@@ -105,7 +106,7 @@ def fit(session: Session, scope: Scope, options: Options) -> Result:
     data = load(session, scope, options.currency)
     if not data.transactions:
         raise InvalidInput("no purchases to fit the lifetime-value models on")
-    end = (options.calibration_end or scope.as_of).date()
+    end = local(options.calibration_end or scope.as_of).date()
     first = min(day for _, day, _ in data.transactions)
     if end < first:
         raise InvalidInput(
