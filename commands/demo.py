@@ -46,10 +46,12 @@ def demo(
             count(summary.customers, "customer"),
             count(summary.deals, "deal"),
             count(summary.interactions, "interaction"),
-            count(summary.reminders, "reminder"),
+            f"{count(summary.reminders, 'reminder')} ({summary.overdue} overdue)",
+            count(summary.products, "product"),
+            count(summary.purchases, "purchase"),
         ]
     )
-    typer.echo(f"Demo database at {location}: {figures} ({summary.overdue} overdue).")
+    typer.echo(f"Demo database at {location}: {figures}.")
     typer.echo(
         f'Try: export CRM_DB="{location}"; crm inbox; crm deal list; crm customer list tag:vip'
     )

@@ -2,15 +2,19 @@
 
 Ten companies, about fifty customers, thirty deals across every stage (with a stage history
 spread over the last year, a few of them rotting), two hundred interactions on every channel
-and a dozen open reminders, some overdue. Everything goes through the services, so tags,
-custom fields, the search index and stage history are the real thing; afterwards the
-timestamps the services stamped with the wall clock are moved to plausible past dates.
+and a dozen open reminders, some overdue; a product catalogue and nearly three years of
+purchases by loyal, lapsing and lost customers and the rest (demo_sales.py). Everything goes
+through the services, so tags, custom fields, the search index and stage history are the
+real thing; afterwards the timestamps the services stamped with the wall clock are moved to
+plausible past dates.
 
-The output depends only on `seed` and `now` (one `random.Random`, no global state), except
-that "due today" reminders are kept inside the user's local day.
+The output depends only on `seed` and `now` (a `random.Random` of its own for the records
+here, another for the sales; no global state), except that "due today" reminders are kept
+inside the user's local day.
 
-Why this file is long (about 750 lines): half of it is the demo's data (companies, names,
-notes, interaction texts), kept beside the code that uses it so the two read together.
+Why this file is long (about 780 lines): half of it is the demo's data (companies, names,
+notes, interaction texts), kept beside the code that uses it so the two read together. The
+sales (catalogue, purchases) have a module of their own, demo_sales.py, so it grows no more.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from crmcli.entities import refs, registry
 from crmcli.kernel import config
 from crmcli.kernel.errors import Conflict, DatabaseUnavailable, InvalidInput
 from crmcli.services import companies, customers, deals, interactions, pipelines, reminders
+from crmcli.services.demo_sales import Buyer, add_sales
 from crmcli.store.backends import backend_of
 from crmcli.store.backends.sqlite import SQLITE
 from crmcli.store.models import (
@@ -34,6 +39,8 @@ from crmcli.store.models import (
     Customer,
     Deal,
     Interaction,
+    Product,
+    Purchase,
     Reminder,
     Stage,
     StageChange,
@@ -63,6 +70,8 @@ class DemoSummary:
     interactions: int
     reminders: int
     overdue: int
+    products: int
+    purchases: int
 
 
 # (name, domain, industry, tags, phone prefix, currency, employees, notes)
@@ -259,6 +268,7 @@ class _Person:
     churned: bool
     vip: bool
     deals: list[Deal] = field(default_factory=list)
+    won: list[Deal] = field(default_factory=list)
 
 
 def _ascii(text: str) -> str:
@@ -299,7 +309,8 @@ def build_demo(
     _add_deals(session, rng, now, people)
     _add_interactions(session, rng, now, people)
     _add_reminders(session, rng, now, people)
-    _backdate_records(session, rng, now, people, company_rows)
+    sales = add_sales(session, seed, now, [_buyer(person) for person in people])
+    _backdate_records(session, rng, now, people, company_rows, sales.first_purchase)
     session.flush()
     return _summary(session, now)
 
@@ -518,6 +529,8 @@ def _add_deals(
 
         _backdate_deal(session, rng, now, deal, final, number in rotting)
         person.deals.append(deal)
+        if final == "won":
+            person.won.append(deal)
         created.append(deal)
     session.flush()
     return created
@@ -715,10 +728,26 @@ def _add_reminders(
     session.flush()
 
 
+def _buyer(person: _Person) -> Buyer:
+    return Buyer(
+        customer_id=id_of(person.customer),
+        owner=person.owner,
+        currency=_COMPANIES[person.company_index][5],
+        vip=person.vip,
+        churned=person.churned,
+        won_deals=tuple(person.won),
+    )
+
+
 def _backdate_records(
-    session: Session, rng: random.Random, now: datetime, people: list[_Person], company_rows
+    session: Session,
+    rng: random.Random,
+    now: datetime,
+    people: list[_Person],
+    company_rows,
+    first_purchase: dict[int, datetime],
 ) -> None:
-    """Customers and companies existed before their first deal or interaction."""
+    """Customers and companies existed before their first deal, interaction or purchase."""
     first_seen: dict[int, datetime] = dict(
         session.exec(
             select(Interaction.customer_id, func.min(Interaction.occurred_at)).group_by(
@@ -732,6 +761,8 @@ def _backdate_records(
         candidates = [now - timedelta(days=rng.uniform(20, 420))]
         if id_of(customer) in first_seen:
             candidates.append(_as_utc(first_seen[id_of(customer)]))
+        if id_of(customer) in first_purchase:
+            candidates.append(first_purchase[id_of(customer)])
         candidates += [d.created_at for d in person.deals]
         created = _office_hours(rng, min(candidates) - timedelta(days=rng.randint(1, 14)))
         customer.created_at = customer.updated_at = created
@@ -763,4 +794,6 @@ def _summary(session: Session, now: datetime) -> DemoSummary:
         interactions=count(Interaction),
         reminders=count(Reminder, col(Reminder.done_at).is_(None)),
         overdue=count(Reminder, *reminders.window_clauses("overdue", now)),
+        products=count(Product),
+        purchases=count(Purchase),
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 
@@ -23,6 +23,9 @@ from crmcli.store.models import (
     Deal,
     FieldValue,
     Interaction,
+    Product,
+    Purchase,
+    PurchaseItem,
     Reminder,
     Stage,
     StageChange,
@@ -66,6 +69,8 @@ def test_summary_matches_the_database(demo, session):
         interactions=_count(session, Interaction),
         reminders=_count(session, Reminder, col(Reminder.done_at).is_(None)),
         overdue=_count(session, Reminder, *reminders.window_clauses("overdue", NOW)),
+        products=_count(session, Product),
+        purchases=_count(session, Purchase),
     )
     assert summary.companies == 10
     assert 45 <= summary.customers <= 55
@@ -73,6 +78,8 @@ def test_summary_matches_the_database(demo, session):
     assert summary.interactions == 200
     assert summary.reminders == 12
     assert summary.overdue >= 3
+    assert 20 <= summary.products <= 30
+    assert 300 <= summary.purchases <= 3000
 
 
 def test_companies_look_real(session):
@@ -201,11 +208,133 @@ def test_search_finds_a_demo_customer_by_name(session):
     assert any(r["id"] == person.id for r in search(session, last_name, types=["customer"]))
 
 
+def _sales(session: Session) -> tuple[list[Purchase], dict[int, list[PurchaseItem]]]:
+    rows = list(session.exec(select(Purchase).order_by(Purchase.id)))
+    items: dict[int, list[PurchaseItem]] = defaultdict(list)
+    for item in session.exec(select(PurchaseItem).order_by(PurchaseItem.position)):
+        items[item.purchase_id].append(item)
+    return rows, items
+
+
+def test_the_catalogue_mixes_categories_currencies_and_costs(session):
+    rows = session.exec(select(Product)).all()
+    assert 20 <= len(rows) <= 30
+    assert 4 <= len({p.category for p in rows}) <= 6
+    assert len({p.sku_key for p in rows}) == len(rows)
+    assert [p.active for p in rows].count(False) == 1
+    unknown = [p for p in rows if p.cost_minor is None]
+    assert 1 <= len(unknown) < len(rows) / 4
+    assert all(p.cost_minor < p.price_minor for p in rows if p.cost_minor is not None)
+    currencies = Counter(p.currency for p in rows)
+    assert set(currencies) == {"USD", "EUR"} and 1 <= currencies["EUR"] <= 2
+    assert all(p.created_at <= p.updated_at <= NOW for p in rows)
+    assert any(r["type"] == "product" for r in search(session, "toner"))
+
+
+def test_purchases_span_almost_three_years_on_every_channel(session):
+    rows, items = _sales(session)
+    times = [p.at for p in rows]
+    assert NOW - timedelta(days=1000) <= min(times) <= NOW - timedelta(days=900)
+    assert NOW - timedelta(days=3) <= max(times) <= NOW
+    assert times == sorted(times)  # recorded as they happened
+    assert {"web", "store", "phone", "email", "partner", "field"} <= {p.channel for p in rows}
+
+    people = {c.id: c for c in session.exec(select(Customer))}
+    products = {p.id: p for p in session.exec(select(Product))}
+    for p in rows:
+        assert p.created_at == p.at and p.by == people[p.customer_id].owner
+        assert people[p.customer_id].created_at <= p.at
+        lines = items[p.id]
+        if lines:  # the total, units and cost are their lines'
+            assert p.amount_minor == sum(i.amount_minor for i in lines)
+            assert p.quantity == sum(i.quantity for i in lines)
+            costs = [i.cost_minor for i in lines]
+            assert p.cost_minor == (None if None in costs else sum(costs))
+            assert {products[i.product_id].currency for i in lines} == {p.currency}
+            assert all(products[i.product_id].created_at <= p.at for i in lines)
+    gone = next(p for p in products.values() if not p.active)
+    sold = [p.at for p in rows if any(i.product_id == gone.id for i in items[p.id])]
+    assert sold and max(sold) <= gone.updated_at
+
+    # The demo's European companies (.de, .nl, .co.uk, ...) are the ones buying in EUR.
+    american = {
+        c.id for c in session.exec(select(Company)) if c.domain.endswith((".com", ".io", ".org"))
+    }
+    eur = [p for p in rows if p.currency == "EUR"]
+    assert eur and len(eur) < len(rows) / 4
+    assert not any(people[p.customer_id].company_id in american for p in eur)
+
+
+def test_customers_buy_loyal_lapsing_lost_new_and_once(session):
+    rows, _ = _sales(session)
+    bought: dict[int, list[datetime]] = defaultdict(list)
+    for p in rows:
+        if p.amount_minor > 0:
+            bought[p.customer_id].append(p.at)
+    days = {c: ((NOW - min(t)).days, (NOW - max(t)).days, len(t)) for c, t in bought.items()}
+    loyal = [c for c, (_, last, n) in days.items() if last <= 45 and n >= 8]
+    lapsing = [c for c, (_, last, n) in days.items() if 90 < last <= 365 and n >= 5]
+    lost = [c for c, (_, last, _n) in days.items() if last > 365]
+    new = [c for c, (first, _, _n) in days.items() if first <= 90]
+    once = [c for c, (*_, n) in days.items() if n == 1]
+    customers = set(session.exec(select(Customer.id)))
+    assert len(loyal) >= 10 and len(lapsing) >= 5 and len(lost) >= 5
+    assert len(new) >= 3 and len(once) >= 3 and len(customers - set(bought)) >= 3
+    churned = set(
+        session.exec(select(Tag.entity_id).where(Tag.entity == "customer", Tag.name == "churned"))
+    )
+    assert churned and churned <= set(lost)
+
+
+def test_baskets_pair_what_goes_together(session):
+    rows, items = _sales(session)
+    sku = {p.id: p.sku for p in session.exec(select(Product))}
+    pairs: Counter[tuple[str, str]] = Counter()
+    for p in rows:
+        if p.amount_minor > 0:
+            bought = sorted({sku[i.product_id] for i in items[p.id]})
+            pairs.update((a, b) for a in bought for b in bought if a < b)
+    laptops_with_a_dock = sum(n for (a, b), n in pairs.items() if a == "AC-DOCK" and "LT-" in b)
+    assert laptops_with_a_dock >= 10
+    assert pairs["PR-LASER", "PR-TONER-K"] >= 10 and pairs["PR-PAPER", "PR-TONER-K"] >= 20
+    assert pairs["AC-CAM", "AC-HEAD"] >= 10
+
+
+def test_refunds_and_won_deals_are_purchases_of_their_own(session):
+    rows, _ = _sales(session)
+    by_id = {p.id: p for p in rows}
+    refunds = [p for p in rows if p.refund_of_id is not None]
+    assert 5 <= len(refunds) <= len(rows) / 20
+    assert all(p.amount_minor < 0 and p.quantity < 0 for p in refunds)
+    assert all(p.amount_minor > 0 for p in rows if p.refund_of_id is None)
+    whole = 0
+    for refund in refunds:
+        original = by_id[refund.refund_of_id]
+        assert (refund.customer_id, refund.currency) == (original.customer_id, original.currency)
+        assert original.at < refund.at <= NOW and -refund.amount_minor <= original.amount_minor
+        whole += -refund.amount_minor == original.amount_minor
+    assert 0 < whole < len(refunds)
+
+    stages = {s.id: s.kind for s in session.exec(select(Stage))}
+    won = [d for d in session.exec(select(Deal)) if stages[d.stage_id] == "won"]
+    for deal in won:
+        (bought,) = [p for p in rows if p.deal_id == deal.id]
+        assert (bought.customer_id, bought.at, bought.channel) == (
+            deal.customer_id,
+            deal.closed_at,
+            "field",
+        )
+        assert (bought.amount_minor, bought.currency) == (deal.value_minor, deal.currency)
+    assert len([p for p in rows if p.deal_id]) == len(won)
+
+
 def _export(store: Store) -> dict:
     with store.read() as session:
         exported = {kind: list_records(session, kind) for kind in ("customer", "deal")}
         exported["company"] = list_records(session, "company")
         exported["interaction"] = list_records(session, "interaction", sort="id")
+        exported["product"] = list_records(session, "product", sort="id")
+        exported["purchase"] = list_records(session, "purchase", sort="id")
         exported["reminder"] = [
             (r.customer_id, r.deal_id, r.due_at, r.text, r.done_at)
             for r in session.exec(select(Reminder).order_by(Reminder.id))
