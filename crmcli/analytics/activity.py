@@ -19,15 +19,16 @@ time, since a local calendar day cannot be computed portably in SQL.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import Select
 
 from crmcli.analytics.scope import Scope, customer_ids, purchase_clauses
-from crmcli.kernel.dates import local, to_utc
+from crmcli.kernel.dates import local, to_utc, user_zone
 from crmcli.store.models import Customer, Purchase
 
 
@@ -89,8 +90,9 @@ def customer_activity(session: Session, scope: Scope) -> dict[int, CustomerActiv
         .where(*where, is_purchase())
         .order_by(col(Purchase.customer_id), col(Purchase.at))
     )
+    day_of = local_days()
     for customer_id, at in session.exec(times):
-        day = local(at).date()
+        day = day_of(at)
         seen = days.setdefault(customer_id, [])
         if not seen or seen[-1] != day:
             seen.append(day)
@@ -114,6 +116,31 @@ def customer_activity(session: Session, scope: Scope) -> dict[int, CustomerActiv
             net=currencies[currency].net,
         )
     return found
+
+
+def local_days(zone: tzinfo | None = None) -> Callable[[datetime], date]:
+    """The calendar day of an instant in the user's zone (or `zone`), for many instants.
+
+    Converting each instant through the zone is slow (a report converts one per purchase),
+    so the zone's offset is looked up once per UTC day; a day in which the offset changes
+    (a DST switch) converts each of its instants exactly."""
+    chosen = zone if zone is not None else user_zone()
+    offsets: dict[date, timedelta | None] = {}
+
+    def day_of(moment: datetime) -> date:
+        moment = to_utc(moment)
+        utc_day = moment.date()
+        if utc_day not in offsets:
+            start = datetime.combine(utc_day, time(), UTC)
+            before = start.astimezone(chosen).utcoffset()
+            after = (start + timedelta(days=1)).astimezone(chosen).utcoffset()
+            offsets[utc_day] = before if before == after else None
+        offset = offsets[utc_day]
+        if offset is None:
+            return local(moment, chosen).date()
+        return (moment + offset).date()
+
+    return day_of
 
 
 def customer_names(session: Session, scope: Scope) -> dict[int, str]:

@@ -339,10 +339,12 @@ def profit(
     (SUMMARY_FIELDS)."""
     by = check_by(by)
     cost_currency = config.default_currency()
-    activity = customer_activity(session, scope)
+    # Costs to serve, and the customers' currencies they are booked in, only where shown.
+    served = summary or by in _SERVED
+    activity = customer_activity(session, scope) if served else {}
     home = {customer_id: one.currency for customer_id, one in activity.items()}
     all_sales = sales(session, scope)
-    serve = costs_to_serve(session, scope)
+    serve = costs_to_serve(session, scope) if served else {}
     if buyers_only(scope):
         serve = {customer_id: cost for customer_id, cost in serve.items() if customer_id in home}
     if summary:
@@ -350,8 +352,7 @@ def profit(
         totals = _group(all_sales, serve, home, cost_currency, lambda c, s: None)
         return _summary(totals, by_customer, cost_currency, margin)
     grouping = _grouping(session, scope, by, activity)
-    served = by in _SERVED
-    rows = _group(all_sales, serve if served else {}, home, cost_currency, grouping.key)
+    rows = _group(all_sales, serve, home, cost_currency, grouping.key)
     records = [
         _record(by, row, grouping, cost_currency if served else None, margin) for row in rows
     ]
