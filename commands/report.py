@@ -40,7 +40,7 @@ app = opt.noun_app()
 
 FILTER_HELP = (
     "Filter terms on customers (tag:vip owner:alice company:acme, words) and on purchases "
-    "(channel:web product:SKU category:music currency:EUR amount>50 at>-90d refund:no)."
+    "(channel:web product:SKU category:music amount>50 at>-90d refund:no)."
 )
 _TERM_START = re.compile(r"^(-?)([A-Za-z_][A-Za-z0-9_.]*)(!=|>=|<=|:|=|>|<)")
 
