@@ -160,6 +160,7 @@ NOUNS = {
     "remind": ("remind", "Reminders: add, list, done, snooze."),
     "db": ("database", "The database: path, upgrade, check, backup."),
     "config": ("config", "Settings: the config file and what is in effect (path, show)."),
+    "report": ("report", "Analyses: rfm, cohorts, profit, channels."),
 }
 #: The shortcuts: (module, function, click command class or None).
 SHORTCUTS = {

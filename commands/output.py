@@ -43,6 +43,7 @@ _SHORT_MAX = 24
 #: Text columns whose values are short codes or dates: cut, never wrapped, in tables.
 _SHORT_KEYS = frozenset(
     {"currency", "close_date", "stage", "status", "channel", "direction", "kind", "owner"}
+    | {"segment", "cohort", "rfm", "preferred_channel", "unprofitable"}  # reports
 )
 
 # One run of tabs / line breaks becomes one space, so a TSV record stays on one line with
@@ -56,7 +57,7 @@ class Column:
 
     key: str  # key in the record dict; dotted keys like "fields.income" reach into dicts
     header: str  # table header, e.g. "Name" (csv uses `key`: machine names are stable)
-    kind: str = "text"  # "text" | "datetime" | "money" | "list" | "int"
+    kind: str = "text"  # "text" | "datetime" | "money" | "list" | "int" | "percent"
     max_width: int | None = None  # table only: truncate with an ellipsis
     currency_key: str | None = None  # money: the record key of its currency (table only)
 
@@ -312,6 +313,8 @@ def _table_cell(record: dict[str, Any], col: Column) -> Text:
     elif col.kind == "money":
         currency = get_value(record, col.currency_key) if col.currency_key else None
         plain = _table_money(value, currency)
+    elif col.kind == "percent" and isinstance(value, int | float) and not isinstance(value, bool):
+        plain = f"{value:.0f}"  # a table's percentages are whole; the data formats keep all
     elif col.kind == "list" and isinstance(value, list | tuple):
         plain = ", ".join(render_value(item) for item in value)
     else:
@@ -362,7 +365,7 @@ def _render_table(
         widest = max([len(col.header), *(row[index].cell_len for row in cells)])
         table.add_column(
             Text(col.header),
-            justify="right" if col.kind in ("money", "int") else "left",
+            justify="right" if col.kind in ("money", "int", "percent") else "left",
             min_width=min(widest, _SHORT_MAX) if short else None,
             max_width=col.max_width,
             overflow="ellipsis" if short else "fold",

@@ -48,6 +48,21 @@ DEFAULT_SYNCHRONOUS = "normal"
 SYNCHRONOUS_LEVELS = ("normal", "full")
 #: Days without an interaction after which a record counts as idle (for reports).
 DEFAULT_IDLE_DAYS = {"customer": 30, "company": 60, "deal": 14}
+#: What one interaction costs on each channel, in the default currency (`crm report profit`'s
+#: cost to serve); `[channel_costs]` in the file overrides them one by one. A note is
+#: internal work, not a contact.
+DEFAULT_CHANNEL_COSTS = {
+    "email": Decimal("0.5"),
+    "call": Decimal("5"),
+    "meeting": Decimal("50"),
+    "sms": Decimal("0.1"),
+    "chat": Decimal("1"),
+    "social": Decimal("0.5"),
+    "web": Decimal("0.2"),
+    "letter": Decimal("2"),
+    "questionnaire": Decimal("1"),
+    "note": Decimal("0"),
+}
 
 
 # -- the config file -------------------------------------------------------------------------
@@ -326,8 +341,9 @@ def synchronous() -> str:
 
 
 def channel_costs() -> dict[str, Decimal]:
-    """Cost of one interaction per channel, in the default currency (for analytics)."""
-    return dict(file_settings().channel_costs or {})
+    """Cost of one interaction per channel, in the default currency (the cost to serve of
+    `crm report profit`): the file's `[channel_costs]` over `DEFAULT_CHANNEL_COSTS`."""
+    return {**DEFAULT_CHANNEL_COSTS, **(file_settings().channel_costs or {})}
 
 
 def idle_days() -> dict[str, int]:

@@ -284,6 +284,8 @@ def test_every_write_with_a_format_option_is_covered():
     readers = {"list", "show", "board", "history", "timeline", "inbox", "search", "export"}
     found = set()
     for name in [*NOUNS, *SHORTCUTS]:
+        if name == "report":  # every report only reads
+            continue
         command = _build(name)
         subcommands = getattr(command, "commands", {name: command})
         for verb, sub in subcommands.items():

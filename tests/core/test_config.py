@@ -59,7 +59,11 @@ def test_a_good_file_sets_every_setting(config_file) -> None:
     assert config.default_owner() == "alice"
     assert config.busy_timeout_ms() == 2500
     assert config.synchronous() == "full"
-    assert config.channel_costs() == {"call": Decimal("2.5"), "email": Decimal("0")}
+    assert config.channel_costs() == {
+        **config.DEFAULT_CHANNEL_COSTS,
+        "call": Decimal("2.5"),
+        "email": Decimal("0"),
+    }
     assert config.idle_days() == {**config.DEFAULT_IDLE_DAYS, "deal": 7}
     assert config.timezone() is not None
 
@@ -71,7 +75,7 @@ def test_no_file_means_the_defaults(config_file) -> None:
     assert config.default_owner() is None
     assert config.busy_timeout_ms() == config.DEFAULT_BUSY_TIMEOUT_MS
     assert config.synchronous() == "normal"
-    assert config.channel_costs() == {}
+    assert config.channel_costs() == config.DEFAULT_CHANNEL_COSTS
     assert config.timezone() is None
     assert config.current_user() == "tester"  # CRM_USER, set for every test
 
