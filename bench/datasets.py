@@ -143,6 +143,10 @@ class Dataset:
     def customers(self) -> int:
         return self.shape.customers
 
+    @property
+    def purchases(self) -> int:
+        return self.shape.purchases
+
 
 def _meta_ok(meta_path: Path, shape: Shape, db: Path, ndjson: Path) -> dict | None:
     if not (meta_path.exists() and db.exists() and ndjson.exists()):
@@ -200,6 +204,12 @@ def ensure(label: str, shape: Shape, *, fresh: bool = False) -> Dataset:
 
 def standard(label: str, *, fresh: bool = False) -> Dataset:
     return ensure(label, Shape.standard(SIZES[label]), fresh=fresh)
+
+
+def sales(label: str, *, fresh: bool = False) -> Dataset:
+    """The purchase import's data set of a size: as many purchases as the size's customers
+    (1m: 1,000,000 purchases by 100,000 customers)."""
+    return ensure(f"purchases-{label}", Shape.sales(SIZES[label]), fresh=fresh)
 
 
 def board(*, fresh: bool = False) -> Dataset:

@@ -8,8 +8,8 @@ compared with it (budget: at least 1/5 of its rows per second):
   foreign_keys=ON), in one transaction;
 - parse every line with `json.loads`, turn ISO datetimes into the stored UTC text, resolve
   stage names to ids, and write the same rows crmcli writes: the record, its emails, phones,
-  tags and custom fields (JSON text plus numeric copy), and its search_index entry with the
-  same title and body text;
+  tags and custom fields (JSON text plus numeric copy), a purchase's lines, and its
+  search_index entry with the same title and body text;
 - rows are batched per table and written with `executemany`, in dependency order.
 
 What it skips, and `crm import` must do: validating values, checking REFs and links one by
@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 BATCH = 20_000
-CODES = {"customer": 1, "company": 2, "deal": 3, "interaction": 4, "reminder": 5}
+CODES = {"customer": 1, "company": 2, "deal": 3, "interaction": 4, "reminder": 5, "product": 6}
 MINOR_DIGITS = {"JPY": 0, "KRW": 0}
 
 SQL = {
@@ -52,6 +52,14 @@ SQL = {
     "occurred_at, summary, body, by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
     "reminder": "INSERT INTO reminder (id, customer_id, deal_id, due_at, text, done_at, "
     "snooze_count, by, created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+    "product": "INSERT INTO product (id, sku, sku_key, name, category, price_minor, cost_minor, "
+    "currency, active, notes, created_at, updated_at, deleted_at) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "purchase": "INSERT INTO purchase (id, customer_id, deal_id, at, channel, currency, "
+    "amount_minor, cost_minor, quantity, refund_of_id, note, by, created_at) "
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    "purchase_item": "INSERT INTO purchase_item (purchase_id, product_id, quantity, "
+    "amount_minor, cost_minor, position) VALUES (?,?,?,?,?,?)",
     "search_index": "INSERT INTO search_index (rowid, title, body) VALUES (?,?,?)",
 }
 #: Parents before children, so foreign keys hold when a batch is flushed.
@@ -70,6 +78,10 @@ def stamp(text: str | None) -> str | None:
     return moment.isoformat(sep=" ", timespec="microseconds")
 
 
+def minor(value: float | int | None, currency: str = "USD") -> int | None:
+    return None if value is None else round(value * 10 ** MINOR_DIGITS.get(currency, 2))
+
+
 def words(*parts: str | None) -> str:
     return " ".join(p for p in parts if p)
 
@@ -84,6 +96,7 @@ class Loader:
         self.stages = {name.lower(): sid for sid, name in db.execute("SELECT id, name FROM stage")}
         self.pipeline = db.execute("SELECT id FROM pipeline WHERE is_default").fetchone()[0]
         self.companies: dict[int, str] = {}
+        self.skus: dict[str, int] = {}
         self.customer_company: dict[int, int | None] = {}
 
     def add(self, table: str, row: tuple) -> None:
@@ -239,6 +252,68 @@ class Loader:
             ),
         )
         self.add("search_index", (rid * 8 + CODES["reminder"], r.get("text") or "", ""))
+
+    def product(self, r: dict, rid: int) -> None:
+        created = stamp(r["created_at"])
+        currency = r.get("currency", "USD")
+        self.skus[r["sku"].lower()] = rid
+        self.add(
+            "product",
+            (
+                rid,
+                r["sku"],
+                r["sku"].lower(),
+                r["name"],
+                r.get("category"),
+                minor(r["price"], currency),
+                minor(r.get("cost"), currency),
+                currency,
+                r.get("active", True),
+                r.get("notes"),
+                created,
+                stamp(r.get("updated_at")) or created,
+                None,
+            ),
+        )
+        self.attributes("product", rid, r)
+        body = words(r["sku"], r.get("category"), *r.get("tags", ()))
+        self.add("search_index", (rid * 8 + CODES["product"], r["name"], body))
+
+    def purchase(self, r: dict, rid: int) -> None:
+        currency = r.get("currency", "USD")
+        items = r.get("items") or []
+        for position, item in enumerate(items):
+            product_id = item.get("product_id") or self.skus[item["product"].lower()]
+            self.add(
+                "purchase_item",
+                (
+                    rid,
+                    product_id,
+                    item.get("quantity", 1),
+                    minor(item["amount"], currency),
+                    minor(item.get("cost"), currency),
+                    position,
+                ),
+            )
+        at = stamp(r["at"])
+        self.add(
+            "purchase",
+            (
+                rid,
+                r["customer_id"],
+                r.get("deal_id"),
+                at,
+                r.get("channel", "web"),
+                currency,
+                minor(r["amount"], currency),
+                minor(r.get("cost"), currency),
+                r.get("quantity", 1),
+                r.get("refund_of"),
+                r.get("note"),
+                r.get("by"),
+                stamp(r.get("created_at")) or at,
+            ),
+        )
 
 
 def load(db_path: Path, ndjson: Path) -> int:

@@ -6,10 +6,12 @@ one line at a time so that a million customers need no more memory than a thousa
 
 Every record carries an explicit `id`, so links (`company_id`, `customer_id`, `deal_id`) are
 known without lookups, and the lines come in dependency order: companies, customers, deals,
-stage changes, interactions, reminders. The default pipeline ("Sales": Lead, Qualified,
-Proposal, Negotiation, Won, Lost) is created by `crm db upgrade`; deals name their stage.
+stage changes, interactions, reminders, products, purchases. The default pipeline ("Sales":
+Lead, Qualified, Proposal, Negotiation, Won, Lost) is created by `crm db upgrade`; deals name
+their stage. A purchase is written as `crm export` writes it: 1-3 lines, each with its
+product's id and SKU, quantity, unit price, exact amount and cost, and the totals beside.
 
-Usage: python -m bench.generate N OUT.ndjson [--board]
+Usage: python -m bench.generate N OUT.ndjson [--board | --purchases]
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import TextIO
 
-from crmcli.kernel.vocabulary import CHANNELS
+from crmcli.kernel.vocabulary import CHANNELS, PURCHASE_CHANNELS
 
 
 def _words(text: str) -> tuple[str, ...]:
@@ -33,7 +36,7 @@ def _words(text: str) -> tuple[str, ...]:
 
 
 #: Bump when the data changes shape: cached databases keyed on an older version are rebuilt.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 
 FIRST = _words(
     "Ada Alan Grace Linus Margaret Ken Dennis Barbara Edsger Donald Frances Radia Tim Vint "
@@ -125,6 +128,11 @@ REMINDERS = (
     "Share the case study",
 )
 LOST_REASONS = ("price", "went with a competitor", "no budget", "timing", "no decision")
+CATEGORIES = ("music", "books", "video", "games", "software", "hardware", "accessories")
+GOODS = _words(
+    "Album Single Boxset Anthology Novel Atlas Manual Cookbook Film Series Console Cable "
+    "Adapter Headphones Speaker Keyboard Licence Plugin Poster Calendar"
+)
 
 #: The default pipeline's stages with the share of deals each holds (open ones first).
 STAGES = (
@@ -148,12 +156,29 @@ class Shape:
     interactions: int
     reminders: int
     open_deals_only: bool = False
+    products: int = 0
+    purchases: int = 0
 
     @classmethod
     def standard(cls, n: int) -> Shape:
         """The issue's database: N customers, N/20 companies, N/10 deals, 2N interactions,
         N/20 open reminders."""
         return cls(n, max(1, n // 20), max(1, n // 10), 2 * n, max(1, n // 20))
+
+    @classmethod
+    def sales(cls, n: int) -> Shape:
+        """The purchase import's database: N purchases of 1-3 lines by N/10 customers (ten
+        each on average) from a catalogue of N/1000 products (at least 20)."""
+        customers = max(1, n // 10)
+        return cls(
+            customers,
+            max(1, customers // 20),
+            0,
+            0,
+            0,
+            products=max(20, n // 1000),
+            purchases=n,
+        )
 
     @classmethod
     def board(cls, deals: int = 10_000) -> Shape:
@@ -202,6 +227,8 @@ class _Generator:
         yield from self.deals()
         yield from self.interactions()
         yield from self.reminders()
+        yield from self.products()
+        yield from self.purchases()
 
     def companies(self) -> Iterator[dict]:
         rng = self.rng
@@ -372,6 +399,92 @@ class _Generator:
                 "created_at": _iso(self._ago(30)),
             }
 
+    def products(self) -> Iterator[dict]:
+        rng = self.rng
+        self.catalogue: list[tuple[int, str, str, int, int | None]] = []
+        for pid in range(1, self.shape.products + 1):
+            sku = f"{rng.choice(GOODS)[:3].upper()}-{pid:06d}"
+            name = f"{rng.choice(COMPANY_A)} {rng.choice(GOODS)}"
+            price = rng.randrange(199, 20_000, 25)  # cents
+            cost = price * rng.randint(40, 80) // 100 if rng.random() < 0.9 else None
+            self.catalogue.append((pid, sku, name, price, cost))
+            created = _iso(self._ago(4 * 365, 3 * 365))
+            yield {
+                "type": "product",
+                "id": pid,
+                "sku": sku,
+                "name": name,
+                "category": rng.choice(CATEGORIES),
+                "price": _major(price),
+                "cost": None if cost is None else _major(cost),
+                "currency": "USD",
+                "active": rng.random() < 0.95,
+                "tags": ["bestseller"] if rng.random() < 0.1 else [],
+                "notes": None,
+                "created_at": created,
+                "updated_at": created,
+            }
+
+    def purchases(self) -> Iterator[dict]:
+        """Purchases as export writes them; one line in seven at a discount that leaves a
+        unit price finer than a cent (29.33 for 2: 14.665 each)."""
+        rng, shape = self.rng, self.shape
+        for pid in range(1, shape.purchases + 1):
+            items = []
+            for product_id, sku, _name, price, cost in rng.sample(
+                self.catalogue, rng.choice((1, 1, 2, 2, 2, 3))
+            ):
+                quantity = rng.choice((1, 1, 1, 2, 2, 3))
+                amount = price * quantity
+                if rng.random() < 1 / 7:
+                    amount = amount * 9 // 10 + 1
+                line_cost = None if cost is None else cost * quantity
+                items.append(
+                    {
+                        "product_id": product_id,
+                        "product": sku,
+                        "quantity": quantity,
+                        "unit_price": _unit(amount, quantity),
+                        "amount": _major(amount),
+                        "unit_cost": None if cost is None else _major(cost),
+                        "cost": None if line_cost is None else _major(line_cost),
+                    }
+                )
+            costs = [item["cost"] for item in items]
+            at = _iso(self._ago(3 * 365))
+            yield {
+                "type": "purchase",
+                "id": pid,
+                "customer_id": rng.randint(1, shape.customers),
+                "deal_id": None,
+                "at": at,
+                "channel": rng.choice(PURCHASE_CHANNELS),
+                "currency": "USD",
+                "amount": _sum_major(item["amount"] for item in items),
+                "cost": None if None in costs else _sum_major(costs),
+                "quantity": sum(item["quantity"] for item in items),
+                "refund_of": None,
+                "items": items,
+                "note": None,
+                "by": rng.choice(OWNERS),
+                "created_at": at,
+            }
+
+
+def _major(cents: int) -> int | float:
+    """Cents as the JSON number export writes: whole dollars as an int."""
+    return cents // 100 if cents % 100 == 0 else float(Decimal(cents) / 100)
+
+
+def _unit(cents: int, quantity: int) -> int | float:
+    """A line's unit price as export shows it: its exact total over the quantity."""
+    unit = Decimal(cents) / 100 / quantity
+    return int(unit) if unit == unit.to_integral_value() else float(unit)
+
+
+def _sum_major(amounts) -> int | float:
+    return _major(sum(round(Decimal(str(a)) * 100) for a in amounts))
+
 
 def default_anchor() -> datetime:
     """Today, midnight UTC: dates are "over the last year" from the day the data is made."""
@@ -406,9 +519,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("n", type=int, help="customers (or open deals with --board)")
     parser.add_argument("out", help="NDJSON file to write, - for stdout")
     parser.add_argument("--board", action="store_true", help="the TUI board's open-deal set")
+    parser.add_argument(
+        "--purchases", action="store_true", help="N purchases by N/10 customers (import row)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
-    shape = Shape.board(args.n) if args.board else Shape.standard(args.n)
+    shape = (
+        Shape.board(args.n)
+        if args.board
+        else Shape.sales(args.n)
+        if args.purchases
+        else Shape.standard(args.n)
+    )
     if args.out == "-":
         summary = write(sys.stdout, shape, seed=args.seed)
     else:

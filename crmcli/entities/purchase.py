@@ -99,9 +99,13 @@ def purchase_records(session: Session, rows: Sequence[Purchase]) -> list[dict]:
     ]
 
 
+#: What an amount may be given as (a bool is an int, and refused first).
+_NUMBER = (int, float, str, Decimal)
+
+
 def signed_minor(value: object, key: str, currency: str) -> int:
     """An amount as given, negative allowed (refunds), in minor units."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+    if isinstance(value, bool) or not isinstance(value, _NUMBER):
         raise InvalidInput(f"field '{key}' must be a number, not {readers.show_value(value)}")
     try:
         return money.to_signed_minor(value, currency)
@@ -111,6 +115,8 @@ def signed_minor(value: object, key: str, currency: str) -> int:
 
 def quantity(value: object, key: str = "quantity") -> int:
     """A whole, non-zero number of units (negative only on a refund)."""
+    if type(value) is int and 0 < abs(value) <= validate.MAX_INTEGER:
+        return value  # the common case, checked without the general readers
     number = readers.whole(value, key)
     if number == 0:
         raise InvalidInput(f"field '{key}' cannot be 0")

@@ -165,8 +165,16 @@ def product_by_sku(session: Session, sku: str) -> Product:
     names its product by SKU, and an old purchase may name one no longer sold."""
     found = session.exec(select(Product).where(Product.sku_key == sku.strip().lower())).first()
     if found is None:
-        raise NotFound(f"unknown SKU '{sku}': no product has it (crm product list)")
+        raise unknown_product(sku)
     return found
+
+
+def unknown_product(ref: str | int) -> NotFound:
+    """The error for a purchase line naming no product, by SKU or by id: the same words
+    whether the product was looked up in the database or in an import's cache."""
+    if isinstance(ref, int):
+        return NotFound(f"no product with id {ref}")
+    return NotFound(f"unknown SKU '{ref}': no product has it (crm product list)")
 
 
 def purchase(session: Session, ref: str) -> Purchase:

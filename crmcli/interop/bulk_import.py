@@ -28,13 +28,18 @@ from crmcli.entities import company as company_type
 from crmcli.entities import customer as customer_type
 from crmcli.entities import deal as deal_type
 from crmcli.entities import interaction as interaction_type
+from crmcli.entities import product as product_type
+from crmcli.entities import purchase as purchase_type
 from crmcli.entities import readers, refs, registry
 from crmcli.entities import reminder as reminder_type
 from crmcli.entities import stage_change as stage_change_type
 from crmcli.entities.registry import RecordType
+from crmcli.interop.sales import priced_rows, purchase_amounts
 from crmcli.kernel import config, validate
 from crmcli.kernel.errors import Conflict, InvalidInput, NotFound
 from crmcli.query import fulltext
+from crmcli.services import products, purchases
+from crmcli.services.purchases import Catalogued
 from crmcli.store.backends import backend_of
 from crmcli.store.models import (
     Company,
@@ -44,6 +49,8 @@ from crmcli.store.models import (
     Deal,
     FieldValue,
     Pipeline,
+    Product,
+    PurchaseItem,
     Stage,
     Tag,
     id_of,
@@ -73,6 +80,10 @@ _UNSET_CUSTOMER = dict.fromkeys(("title", "owner", "notes", "deleted_at"))
 _UNSET_DEAL = dict.fromkeys(("close_date", "lost_reason", "owner", "deleted_at"))
 _UNSET_INTERACTION = {"direction": "out", "summary": None, "body": None}
 _UNSET_REMINDER = {"text": None, "done_at": None, "snooze_count": 0}
+_UNSET_PRODUCT = {"category": None, "cost_minor": None, "active": True, "notes": None}
+_UNSET_PRODUCT |= {"deleted_at": None}
+_UNSET_PURCHASE = {"deal_id": None, "channel": purchases.DEFAULT_CHANNEL, "note": None}
+_UNSET_PURCHASE |= {"refund_of_id": None}
 _QUERY_CHUNK = 900
 
 
@@ -86,6 +97,7 @@ class _Batch:
     fields: list[dict] = field(default_factory=list)
     emails: list[dict] = field(default_factory=list)
     phones: list[dict] = field(default_factory=list)
+    items: list[dict] = field(default_factory=list)
     search: list[tuple[str, int, str | None, list]] = field(default_factory=list)
     size: int = 0
 
@@ -107,7 +119,13 @@ class BulkCreates:
             "stage_change": self._stage_change,
             "interaction": self._interaction,
             "reminder": self._reminder,
+            "product": self._product,
+            "purchase": self._purchase,
         }
+        #: Every product by id and by SKU (lower-cased), read when a line first needs them
+        #: and kept up to date with the products queued here: a purchase line's items are
+        #: priced without a query.
+        self._catalogue: tuple[dict[int, Catalogued], dict[str, Catalogued]] | None = None
         self.backend = backend_of(session)
         self.backend.prepare_bulk_load(session)
         #: Where the database checks every link as rows go in (SQLite with foreign_keys on)
@@ -151,6 +169,10 @@ class BulkCreates:
                 return data.get("deal_id") is not None and (
                     data.get("to_stage_id") is not None or data.get("to_stage") is not None
                 )
+            case "purchase":
+                # A refund is checked against its purchase row by row (rare, and it needs
+                # what earlier refunds took).
+                return data.get("customer_id") is not None and data.get("refund_of") is None
         return True
 
     def add(self, number: int, kind: str, data: dict) -> None:
@@ -177,7 +199,7 @@ class BulkCreates:
             return []
         deferred: list[sa.Index] = []
         models = [t.model for t in bulk_types()]
-        for model in (*models, CustomerEmail, CustomerPhone, Tag, FieldValue):
+        for model in (*models, CustomerEmail, CustomerPhone, Tag, FieldValue, PurchaseItem):
             table = model.__table__
             if self.session.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first():
                 continue
@@ -198,6 +220,8 @@ class BulkCreates:
     def note_written(self, kind: str) -> None:
         """After the row-by-row importer wrote `kind`: new ids start above what it made."""
         record_type = _bulk_type(kind)
+        if kind == "product":
+            self._catalogue = None  # read again: a price or SKU may have changed
         if record_type is None:
             if kind == "pipeline":
                 self.load_pipelines()
@@ -417,6 +441,75 @@ class BulkCreates:
         self.batch.search.append(("reminder", record_id, row["text"], []))
         return row
 
+    def _product(self, record_id: int, data: dict) -> dict:
+        values = product_type.read(data, new=True, currency=self.currency)
+        row = {"id": record_id, **_UNSET_PRODUCT, **values}
+        self._stamped(row, "updated_at")
+        by_id, by_sku = self._products()
+        if row["sku_key"] in by_sku:
+            self.flush()  # the holder may be queued: written, the service's check finds it
+            products.check_sku_free(self.session, row["sku_key"])
+        facts = Catalogued(
+            record_id, row["sku"], row["currency"], row["price_minor"], row["cost_minor"]
+        )
+        by_id[record_id] = by_sku[row["sku_key"]] = facts
+        tags = self._attributes("product", record_id, data)
+        body = [row["sku"], row["category"], *tags]  # the order products.reindex uses
+        self.batch.search.append(("product", record_id, row["name"], body))
+        return row
+
+    def _products(self) -> tuple[dict[int, Catalogued], dict[str, Catalogued]]:
+        if self._catalogue is None:
+            by_id: dict[int, Catalogued] = {}
+            by_sku: dict[str, Catalogued] = {}
+            stored = self.session.execute(
+                sa.select(
+                    col(Product.id),
+                    col(Product.sku),
+                    col(Product.sku_key),
+                    col(Product.currency),
+                    col(Product.price_minor),
+                    col(Product.cost_minor),
+                )
+            )
+            for product_id, sku, key, currency, price, cost in stored:
+                assert product_id is not None, "a stored product has its id"
+                facts = Catalogued(product_id, sku, currency, price, cost)
+                by_id[facts.id] = by_sku[key] = facts
+            self._catalogue = by_id, by_sku
+        return self._catalogue
+
+    def _find_product(self, ref: str | int) -> Catalogued:
+        """A line's product from the catalogue, with the words a lookup in the database uses."""
+        by_id, by_sku = self._products()
+        if isinstance(ref, int):
+            found = by_id.get(ref)
+        else:
+            found = by_sku.get(readers.text(ref, "product").strip().lower())
+        if found is None:
+            raise refs.unknown_product(ref)
+        return found
+
+    def _purchase(self, record_id: int, data: dict) -> dict:
+        values = purchase_type.read(data, new=True)
+        figures = purchase_amounts(data, values.pop("currency", None), find=self._find_product)
+        customer_and_deal = _customer_and_deal(record_id, data)
+        row = {
+            **_UNSET_PURCHASE,
+            "by": self.user,
+            "at": self.now,
+            **values,
+            **customer_and_deal,
+            "currency": figures.currency,
+            "amount_minor": figures.amount_minor,
+            "quantity": figures.quantity,
+            "cost_minor": figures.cost_minor,
+        }
+        self._stamped(row)
+        if figures.lines:
+            self.batch.items.extend(priced_rows(record_id, figures.lines))
+        return row
+
     # -- writing --------------------------------------------------------------------------
 
     def flush(self) -> None:
@@ -445,6 +538,7 @@ class BulkCreates:
                 refused="FOREIGN KEY",
                 name_line=partial(self._check_links, kind, rows, batch.lines[kind]),
             )
+        self._insert(PurchaseItem, batch.items)
         self._insert(
             CustomerEmail,
             batch.emails,

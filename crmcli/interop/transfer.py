@@ -35,10 +35,10 @@ import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import NoReturn, TypeVar
+from typing import NoReturn
 
 import sqlalchemy as sa
-from sqlmodel import Session, SQLModel, col, func, select
+from sqlmodel import Session, col, func, select
 
 from crmcli.entities import company as company_type
 from crmcli.entities import customer as customer_type
@@ -50,8 +50,10 @@ from crmcli.entities import reminder as reminder_type
 from crmcli.entities import stage_change as stage_change_type
 from crmcli.interop.bulk_import import BulkCreates
 from crmcli.interop.ndjson import parse_line
+from crmcli.interop.sales import SalesImporter
+from crmcli.interop.upsert import Upserter
 from crmcli.kernel import config, money, validate
-from crmcli.kernel.errors import Ambiguous, Conflict, CrmError, InvalidInput, NotFound
+from crmcli.kernel.errors import Ambiguous, Conflict, CrmError, InvalidInput
 from crmcli.query import fulltext
 from crmcli.services import companies, customers, deals
 from crmcli.store import attributes
@@ -69,9 +71,6 @@ from crmcli.store.models import (
     id_of,
     utcnow,
 )
-
-#: A table model, for the importer's helpers that work on any of them.
-_Model = TypeVar("_Model", bound=SQLModel)
 
 # --------------------------------------------------------------------------------------------
 # Export
@@ -232,12 +231,13 @@ def _naming_line(error: Exception, number: int | None) -> Exception:
     return error
 
 
-class _Importer:
-    """Upserts one parsed line at a time; keeps no per-record state, so memory stays flat."""
+class _Importer(Upserter):
+    """Upserts one parsed line at a time; keeps no per-record state, so memory stays flat.
+    Products and purchases have their handlers in `interop/sales.py`."""
 
     def __init__(self, session: Session) -> None:
-        self.session = session
-        self.user = config.current_user()
+        super().__init__(session)
+        sales = SalesImporter(session)
         self._handlers: dict[str, Callable[[dict], bool]] = {
             "pipeline": self.pipeline,
             "company": self.company,
@@ -246,6 +246,8 @@ class _Importer:
             "stage_change": self.stage_change,
             "interaction": self.interaction,
             "reminder": self.reminder,
+            "product": sales.product,
+            "purchase": sales.purchase,
         }
 
     def handle(self, data: dict) -> bool:
@@ -253,58 +255,6 @@ class _Importer:
         created = self._handlers[data["type"]](data)
         self.session.flush()
         return created
-
-    # -- helpers ---------------------------------------------------------------------------
-
-    def _existing(self, model: type[_Model], data: dict) -> tuple[int | None, _Model | None]:
-        """The line's id (None if absent) and the record it names (None if it is new)."""
-        if data.get("id") is None:
-            return None, None
-        record_id = readers.record_id(data["id"], "id")
-        return record_id, self.session.get(model, record_id)
-
-    def _get(self, model: type[_Model], record_id: int, what: str) -> _Model:
-        found = self.session.get(model, record_id)
-        if found is None:
-            raise NotFound(f"no {what} with id {record_id}")
-        return found
-
-    def _link(
-        self,
-        data: dict,
-        what: str,
-        model: type[_Model],
-        resolve: Callable[[Session, str], _Model],
-    ) -> tuple[bool, _Model | None]:
-        """(given?, record or None) from `WHAT_id`, else a REF in `WHAT`."""
-        id_key = f"{what}_id"
-        if id_key in data:
-            value = data[id_key]
-            if value is None:
-                return True, None
-            return True, self._get(model, readers.record_id(value, id_key), what)
-        if what in data:
-            ref = data[what]
-            if ref is None:
-                return True, None
-            if isinstance(ref, int) and not isinstance(ref, bool):
-                ref = str(ref)
-            return True, resolve(self.session, readers.text(ref, what))
-        return False, None
-
-    def _apply(self, record: SQLModel, values: dict, created: bool) -> None:
-        """Set the checked columns; an update with no `updated_at` of its own is stamped now
-        (a new record keeps its default)."""
-        for key, value in values.items():
-            setattr(record, key, value)
-        if not created and "updated_at" not in values:
-            record.updated_at = utcnow()
-
-    def _new(self, model: type[_Model], record_id: int | None, **values) -> _Model:
-        record = model(**values)
-        if record_id is not None:
-            record.id = record_id
-        return record
 
     # -- pipelines -------------------------------------------------------------------------
 
@@ -446,14 +396,6 @@ class _Importer:
         self._attributes("company", id_of(company), tags, fields, created)
         companies.reindex(self.session, company)
         return created
-
-    def _attributes(
-        self, entity: str, entity_id: int, tags: list[str] | None, fields: dict | None, created
-    ) -> None:
-        if tags is not None and (tags or not created):
-            attributes.set_tags(self.session, entity, entity_id, tags)
-        if fields is not None and (fields or not created):
-            attributes.set_fields(self.session, entity, entity_id, fields, replace=True)
 
     # -- customers -------------------------------------------------------------------------
 

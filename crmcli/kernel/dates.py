@@ -276,6 +276,8 @@ def parse_date(text: str, now: datetime | None = None, *, tz: tzinfo | None = No
 
 def to_utc(dt: datetime) -> datetime:
     """Normalise for storage: naive is taken to be UTC already, aware is converted."""
+    if dt.tzinfo is UTC:
+        return dt
     if dt.tzinfo is None or dt.utcoffset() is None:
         return dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)

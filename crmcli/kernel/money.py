@@ -85,6 +85,12 @@ def parse_currency(text: str) -> str:
 
 def to_decimal(value: str | int | float | Decimal) -> Decimal:
     """An amount the user typed (or a JSON number) as a non-negative Decimal."""
+    # JSON numbers as an import reads them, checked without the detour through text (an
+    # import of a million purchases reads several million of them).
+    if type(value) is Decimal and value.is_finite() and not value.is_signed():
+        return value
+    if type(value) is int and value >= 0:
+        return Decimal(value)
     if isinstance(value, bool):
         raise InvalidInput(f"invalid amount '{value}': use a number such as 12000 or 12000.50")
     if isinstance(value, float):
@@ -103,6 +109,17 @@ def to_decimal(value: str | int | float | Decimal) -> Decimal:
 
 def to_minor(value: str | int | float | Decimal, currency: str) -> int:
     """Major units (as typed) to integer minor units, refusing sub-minor precision."""
+    if type(value) is int and value >= 0:  # whole major units: no Decimal needed
+        minor = value * 10 ** exponent(currency)
+        if minor > MAX_MINOR:
+            raise InvalidInput(
+                f"invalid amount '{value}': too large (at most {MAX_MINOR} minor units)"
+            )
+        return minor
+    if type(value) is Decimal and value.is_finite() and not value.is_signed():
+        scaled = value.scaleb(exponent(currency))  # a JSON number as an import reads it
+        if scaled == scaled.to_integral_value() and scaled <= MAX_MINOR:
+            return int(scaled)
     amount = to_decimal(value)
     scaled = amount.scaleb(exponent(currency))
     if scaled != scaled.to_integral_value():
@@ -116,8 +133,11 @@ def to_minor(value: str | int | float | Decimal, currency: str) -> int:
 
 def to_signed_minor(value: str | int | float | Decimal, currency: str) -> int:
     """Like `to_minor`, but a leading minus is allowed: refunds are negative amounts."""
-    if isinstance(value, int | float | Decimal) and not isinstance(value, bool) and value < 0:
-        return -to_minor(-value, currency)
+    kind = type(value)  # not isinstance: True is an int, and a bool is no amount
+    if kind is Decimal:
+        return -to_minor(-value, currency) if value.is_signed() else to_minor(value, currency)
+    if kind is int or kind is float:
+        return -to_minor(-value, currency) if value < 0 else to_minor(value, currency)
     if isinstance(value, str) and value.strip().startswith("-"):
         return -to_minor(value.strip()[1:], currency)
     return to_minor(value, currency)

@@ -8,10 +8,10 @@ units; a purchase is in one currency, and its total is the sum of its lines.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from sqlmodel import Session, col, delete, select
 
@@ -26,15 +26,50 @@ _ITEM = re.compile(r"^(?P<sku>.+?)(?:x(?P<quantity>\d+))?(?:@(?P<price>[^@]+))?$
 DEFAULT_CHANNEL = "web"
 
 
-@dataclass(frozen=True)
-class Line:
-    """One line as given: the product by SKU or id, and what the source said of it."""
+#: An amount as a source gives it: typed text, a JSON number (Decimal when it has a fraction).
+Number = Decimal | str | int | float
+_NUMBER = (Decimal, str, int, float)
+
+
+class Line(NamedTuple):
+    """One line as given: the product by SKU or id, and what the source said of it.
+
+    `amount` and `cost` are the line's totals (exact), `unit_price` and `unit_cost` per unit;
+    either may be given, or both when they agree. `cost_stated` says the source gave the
+    cost, maybe as null (unknown): then the product's cost is not taken instead."""
 
     product: str | int
     quantity: int = 1
-    unit_price: Decimal | str | int | float | None = None
-    amount: Decimal | str | int | float | None = None
-    unit_cost: Decimal | str | int | float | None = None
+    unit_price: Number | None = None
+    amount: Number | None = None
+    unit_cost: Number | None = None
+    cost: Number | None = None
+    cost_stated: bool = False
+
+
+class Catalogued(NamedTuple):
+    """What pricing a line needs of its product (from the database or an import's cache)."""
+
+    id: int
+    sku: str
+    currency: str
+    price_minor: int
+    cost_minor: int | None
+
+    @classmethod
+    def of(cls, product: Product) -> Catalogued:
+        return cls(
+            id_of(product), product.sku, product.currency, product.price_minor, product.cost_minor
+        )
+
+
+class Priced(NamedTuple):
+    """One line priced and costed in minor units (negative on a refund); nothing written."""
+
+    product_id: int
+    quantity: int
+    amount_minor: int
+    cost_minor: int | None
 
 
 def parse_item(session: Session, text: str) -> Line:
@@ -56,12 +91,16 @@ def parse_item(session: Session, text: str) -> Line:
     return Line(product=sku, quantity=quantity, unit_price=price.strip() or None)
 
 
-def _times(unit: Decimal | str | int | float, quantity: int, currency: str, what: str) -> int:
+def _unit(value: object, what: str) -> Decimal:
+    """A unit price or cost as given: a number, never negative (a refund's are positive)."""
+    if isinstance(value, bool) or not isinstance(value, _NUMBER):
+        raise InvalidInput(f"{what} must be a number, not {readers.show_value(value)}")
+    return money.to_decimal(value)
+
+
+def _times(unit: Number, quantity: int, currency: str, what: str) -> int:
     """`unit` x `quantity` in minor units, refusing a total finer than the minor unit."""
-    if isinstance(unit, bool) or not isinstance(unit, int | float | str | Decimal):
-        raise InvalidInput(f"{what} must be a number, not {readers.show_value(unit)}")
-    per_unit = money.to_decimal(unit)
-    total = (per_unit * abs(quantity)).scaleb(money.exponent(currency))
+    total = (_unit(unit, what) * abs(quantity)).scaleb(money.exponent(currency))
     if total != total.to_integral_value():
         raise InvalidInput(
             f"invalid {what} '{unit}' x {abs(quantity)}: the total is finer than "
@@ -72,33 +111,73 @@ def _times(unit: Decimal | str | int | float, quantity: int, currency: str, what
     return int(total) * (1 if quantity > 0 else -1)
 
 
-def _product(session: Session, ref: str | int) -> Product:
+def _agrees(unit: Number, total_minor: int, quantity: int, currency: str, what: str) -> bool:
+    """Whether a unit figure fits its line's total: exactly (unit x quantity), or as the
+    rounded figure an export shows for a total that does not divide (29.33 / 3)."""
+    given = _unit(unit, what)
+    if (given * abs(quantity)).scaleb(money.exponent(currency)) == abs(total_minor):
+        return True
+    shown = purchase_type.unit_amount(abs(total_minor), abs(quantity), currency)
+    return given == money.to_decimal(shown)
+
+
+def _line_total(
+    total: Number | None,
+    unit: Number | None,
+    quantity: int,
+    currency: str,
+    refund: bool,
+    sku: str,
+    what: str,
+) -> int | None:
+    """A line's total price (`what` "price") or cost from the total and/or the unit figure
+    given; None when neither is."""
+    key = "amount" if what == "price" else "cost"
+    if total is not None:
+        minor = signed_amount(total, key, currency, refund)
+        if unit is not None and not _agrees(unit, minor, quantity, currency, what):
+            raise InvalidInput(f"'{sku}': {key} {total} is not {abs(quantity)} x {unit}")
+        return minor
+    if unit is not None:
+        return _times(unit, quantity, currency, what)
+    return None
+
+
+def find_product(session: Session, ref: str | int) -> Product:
+    """A line's product: by id, or by SKU (deleted ones too: an old line may name one)."""
     if isinstance(ref, int) and not isinstance(ref, bool):
         found = session.get(Product, ref) if 0 < ref < 2**63 else None
         if found is None:
-            raise InvalidInput(f"no product with id {ref}")
+            raise refs.unknown_product(ref)
         return found
     return refs.product_by_sku(session, readers.text(ref, "product"))
 
 
-def build_lines(
-    session: Session, lines: Sequence[Line], currency: str | None, *, refund: bool = False
-) -> tuple[str, list[PurchaseItem]]:
-    """The purchase's currency and its lines, priced and costed; nothing is written.
+def price_lines(
+    lines: Sequence[Line],
+    currency: str | None,
+    *,
+    find: Callable[[str | int], Catalogued],
+    refund: bool = False,
+) -> tuple[str, list[Priced]]:
+    """The purchase's currency and its lines, priced and costed; the checks every path
+    shares (`crm purchase add`, import line by line and in bulk). `find` gives a line's
+    product or raises `refs.unknown_product`.
 
     A line without a price takes its product's list price, which must then be in the
-    purchase's currency: a purchase never mixes currencies."""
+    purchase's currency: a purchase never mixes currencies. A line without a cost takes the
+    product's unit cost (when in that currency) unless the source says it is unknown."""
     if len(lines) > purchase_type.MAX_ITEMS:
         raise InvalidInput(f"a purchase takes at most {purchase_type.MAX_ITEMS} lines")
-    items: list[PurchaseItem] = []
-    for position, line in enumerate(lines):
-        product = _product(session, line.product)
+    priced: list[Priced] = []
+    for line in lines:
+        product = find(line.product)
         quantity = purchase_type.quantity(line.quantity, "quantity")
         if refund:
             quantity = -abs(quantity)
         elif quantity < 0:
             raise InvalidInput(
-                f"invalid quantity {quantity} of '{product.sku}': use crm purchase refund"
+                f"invalid quantity {quantity} of '{product.sku}': negative (record a refund instead)"
             )
         priced_here = line.unit_price is not None or line.amount is not None
         if currency is None:
@@ -106,39 +185,75 @@ def build_lines(
         if not priced_here and product.currency != currency:
             raise InvalidInput(
                 f"'{product.sku}' is priced in {product.currency} and the purchase is in "
-                f"{currency}: a purchase is in one currency (give the price with @PRICE)"
+                f"{currency}: a purchase is in one currency (give the line's price)"
             )
-        if line.amount is not None:
-            amount = purchase_type.signed_minor(line.amount, "amount", currency)
-            amount = -abs(amount) if refund else amount
-            if line.unit_price is not None and amount != _times(
-                line.unit_price, quantity, currency, "price"
-            ):
-                raise InvalidInput(
-                    f"line '{product.sku}': amount {line.amount} is not "
-                    f"{abs(quantity)} x {line.unit_price}"
-                )
-        elif line.unit_price is not None:
-            amount = _times(line.unit_price, quantity, currency, "price")
-        else:
-            amount = product.price_minor * quantity
-        if line.unit_cost is not None:
-            cost: int | None = _times(line.unit_cost, quantity, currency, "cost")
-        elif product.cost_minor is not None and product.currency == currency:
-            cost = product.cost_minor * quantity
-        else:
-            cost = None
-        items.append(
-            PurchaseItem(
-                purchase_id=0,  # set once the purchase has its id
-                product_id=id_of(product),
-                quantity=quantity,
-                amount_minor=amount,
-                cost_minor=cost,
-                position=position,
-            )
+        amount = _line_total(
+            line.amount, line.unit_price, quantity, currency, refund, product.sku, "price"
         )
-    return currency or config.default_currency(), items
+        if amount is None:
+            amount = product.price_minor * quantity
+        cost = _line_total(
+            line.cost, line.unit_cost, quantity, currency, refund, product.sku, "cost"
+        )
+        if (
+            cost is None
+            and not line.cost_stated
+            and product.cost_minor is not None
+            and product.currency == currency
+        ):
+            cost = product.cost_minor * quantity
+        priced.append(Priced(product.id, quantity, amount, cost))
+    return currency or config.default_currency(), priced
+
+
+def build_lines(
+    session: Session, lines: Sequence[Line], currency: str | None, *, refund: bool = False
+) -> tuple[str, list[PurchaseItem]]:
+    """`price_lines` with products from the database, as unsaved `PurchaseItem`s."""
+    code, priced = price_lines(
+        lines,
+        currency,
+        find=lambda ref: Catalogued.of(find_product(session, ref)),
+        refund=refund,
+    )
+    return code, [
+        PurchaseItem(
+            purchase_id=0,  # set once the purchase has its id
+            product_id=line.product_id,
+            quantity=line.quantity,
+            amount_minor=line.amount_minor,
+            cost_minor=line.cost_minor,
+            position=position,
+        )
+        for position, line in enumerate(priced)
+    ]
+
+
+def totals(
+    items: Sequence[Priced] | Sequence[PurchaseItem],
+    currency: str,
+    *,
+    amount: object = None,
+    quantity: object = None,
+    refund: bool = False,
+) -> tuple[int, int, int | None]:
+    """A purchase's total, units and cost (None unless every line's is known) from its
+    lines; an amount or quantity stated beside them must agree."""
+    total = units = 0
+    cost_total: int | None = 0
+    for item in items:
+        total += item.amount_minor
+        units += item.quantity
+        if cost_total is not None:
+            cost_total = None if item.cost_minor is None else cost_total + item.cost_minor
+    if amount is not None and signed_amount(amount, "amount", currency, refund) != total:
+        raise InvalidInput(
+            f"amount {amount} disagrees with its lines' total "
+            f"{money.to_major(total, currency)} {currency}"
+        )
+    if quantity is not None and signed_quantity(quantity, refund) != units:
+        raise InvalidInput(f"quantity {quantity} disagrees with its lines' {abs(units)} units")
+    return total, units, cost_total
 
 
 def record(
@@ -146,9 +261,9 @@ def record(
     customer: str | int,
     *,
     lines: Sequence[Line] = (),
-    amount: Decimal | str | int | float | None = None,
+    amount: Number | None = None,
     quantity: int | None = None,
-    cost: Decimal | str | int | float | None = None,
+    cost: Number | None = None,
     currency: str | None = None,
     at: datetime | None = None,
     channel: str | None = None,
@@ -174,30 +289,20 @@ def record(
             f"deal {chosen_deal.id} belongs to another customer (id {chosen_deal.customer_id})"
         )
     if lines:
-        code, items = build_lines(session, lines, code, refund=refund)
-        total = sum(item.amount_minor for item in items)
-        units = sum(item.quantity for item in items)
-        costs = [item.cost_minor for item in items]
-        cost_total = None if any(c is None for c in costs) else sum(c or 0 for c in costs)
-        if amount is not None:
-            stated = _signed(amount, "amount", code, refund)
-            if stated != total:
-                raise InvalidInput(
-                    f"amount {amount} disagrees with its lines' total "
-                    f"{money.to_major(total, code)} {code}"
-                )
-        if quantity is not None and _signed_quantity(quantity, refund) != units:
-            raise InvalidInput(f"quantity {quantity} disagrees with its lines' {abs(units)} units")
         if cost is not None:
             raise InvalidInput("a purchase with lines takes its cost from them (--item ...@PRICE)")
+        code, items = build_lines(session, lines, code, refund=refund)
+        total, units, cost_total = totals(
+            items, code, amount=amount, quantity=quantity, refund=refund
+        )
     else:
         if amount is None:
             raise InvalidInput("a purchase needs --item SKU... or --amount AMOUNT")
         code = code or config.default_currency()
         items = []
-        total = _signed(amount, "amount", code, refund)
-        units = _signed_quantity(quantity if quantity is not None else 1, refund)
-        cost_total = None if cost is None else _signed(cost, "cost", code, refund)
+        total = signed_amount(amount, "amount", code, refund)
+        units = signed_quantity(quantity if quantity is not None else 1, refund)
+        cost_total = None if cost is None else signed_amount(cost, "cost", code, refund)
     purchase = Purchase(
         **values,
         customer_id=id_of(person),
@@ -219,14 +324,17 @@ def record(
     return purchase
 
 
-def _signed(value: Decimal | str | int | float, what: str, currency: str, refund: bool) -> int:
+def signed_amount(value: object, what: str, currency: str, refund: bool) -> int:
+    """An amount or cost in minor units: negative on a refund (either sign given), refused
+    negative elsewhere."""
     minor = purchase_type.signed_minor(value, what, currency)
     if minor < 0 and not refund:
         raise InvalidInput(f"invalid {what} '{value}': negative (record a refund instead)")
     return -abs(minor) if refund else minor
 
 
-def _signed_quantity(value: int, refund: bool) -> int:
+def signed_quantity(value: object, refund: bool) -> int:
+    """A whole number of units, not 0: negative on a refund, refused negative elsewhere."""
     number = purchase_type.quantity(value)
     if number < 0 and not refund:
         raise InvalidInput(f"invalid quantity {value}: it must be at least 1")
@@ -245,10 +353,8 @@ def refund(
     """Refund a purchase, in whole (no lines, no amount) or in part. What was refunded
     before counts: a purchase is never refunded for more than it was."""
     original = refs.purchase(session, ref)
-    if original.refund_of_id is not None or original.amount_minor < 0:
-        raise InvalidInput(f"purchase {original.id} is itself a refund")
-    refunded = session.exec(select(Purchase).where(Purchase.refund_of_id == original.id)).all()
-    left = original.amount_minor + sum(r.amount_minor for r in refunded)
+    left = left_to_refund(session, original)
+    refunded = session.exec(select(Purchase.id).where(Purchase.refund_of_id == original.id)).all()
     if left <= 0:
         raise InvalidInput(f"purchase {original.id} is already refunded in full")
     quantity = None
@@ -271,14 +377,30 @@ def refund(
         refund_of=original,
     )
     created.deal_id = original.deal_id
-    if -created.amount_minor > left:
+    check_refund_fits(original, created.amount_minor, left)
+    session.add(created)
+    return created
+
+
+def left_to_refund(session: Session, original: Purchase, *, besides: int | None = None) -> int:
+    """What is left to refund of a purchase, in minor units: its amount less what its
+    refunds (other than `besides`, one being rewritten) took back. A refund has nothing."""
+    if original.refund_of_id is not None or original.amount_minor < 0:
+        raise InvalidInput(f"purchase {original.id} is itself a refund")
+    taken = select(Purchase.amount_minor).where(Purchase.refund_of_id == original.id)
+    if besides is not None:
+        taken = taken.where(Purchase.id != besides)
+    return original.amount_minor + sum(session.exec(taken).all())
+
+
+def check_refund_fits(original: Purchase, amount_minor: int, left: int) -> None:
+    """A refund (a negative amount) never takes back more than is left of its purchase."""
+    if -amount_minor > left:
         raise InvalidInput(
-            f"refund of {money.to_major(-created.amount_minor, original.currency)} "
+            f"refund of {money.to_major(-amount_minor, original.currency)} "
             f"{original.currency} exceeds the {money.to_major(left, original.currency)} left "
             f"on purchase {original.id}"
         )
-    session.add(created)
-    return created
 
 
 def _lines_of(session: Session, purchase: Purchase) -> list[Line]:
@@ -292,11 +414,11 @@ def _lines_of(session: Session, purchase: Purchase) -> list[Line]:
             product=item.product_id,
             quantity=item.quantity,
             amount=money.to_major(item.amount_minor, purchase.currency),
-            unit_cost=(
-                None
-                if item.cost_minor is None
-                else money.to_major(item.cost_minor, purchase.currency) / item.quantity
-            ),
+            # The line's total cost, not a unit cost: 10.00 for 3 does not divide.
+            cost=None
+            if item.cost_minor is None
+            else money.to_major(item.cost_minor, purchase.currency),
+            cost_stated=True,
         )
         for item in items
     ]

@@ -25,8 +25,11 @@ from crmcli.services import (
     deals,
     interactions,
     pipelines,
+    products,
+    purchases,
     reminders,
 )
+from crmcli.services.purchases import Line
 from crmcli.store.db import Store, open_store
 from crmcli.store.models import (
     Customer,
@@ -34,6 +37,9 @@ from crmcli.store.models import (
     Deal,
     Interaction,
     Pipeline,
+    Product,
+    Purchase,
+    PurchaseItem,
     Reminder,
     Stage,
     StageChange,
@@ -209,6 +215,35 @@ def build_varied(store: Store) -> None:
         reminders.done(s, [str(r3.id)])
         reminders.snooze(s, str(r1.id), future + timedelta(days=2))
         reminders.snooze(s, str(r1.id), future + timedelta(days=4))
+        products.add(
+            s,
+            "Compact disc",
+            sku="CD",
+            price="12.50",
+            cost="8",
+            category="Music",
+            tags=["audio"],
+            fields={"format": "cd"},
+        )
+        products.add(s, "Vinyl record", sku="LP", price="20", currency="EUR")
+        cassette = products.add(s, "Cassette", sku="MC", price="5")
+        products.remove(s, cassette)
+        # Lines at a unit price finer than a cent, at list price, and at a total that does
+        # not divide by its quantity (10.00 for 3).
+        bought = purchases.record(
+            s, "Ada", lines=[Line("CD", 2, unit_price="14.665")], at=at, channel="store"
+        )
+        purchases.record(
+            s,
+            "Grace",
+            lines=[Line("CD", 1), Line("MC", 3, amount="10")],
+            at=at + timedelta(days=1),
+            deal="Navy",
+            note="Mixed basket",
+        )
+        purchases.record(s, "Zoë", lines=[Line("LP", 1)], at=at)  # in EUR, its price's
+        purchases.record(s, "Zoë", amount="9999", currency="JPY", quantity=3, cost="4000")
+        purchases.refund(s, str(bought.id), lines=[Line("CD", 1, amount="14.66")])
         # A pipeline date that differs from the fresh database's, to see it travel too.
         s.get(Pipeline, 1).created_at = datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -234,6 +269,7 @@ def test_export_order_types_and_record_shape(varied):
         ("company", "Initech"),
         ("customer", "Charles Babbage"),
         ("deal", "Old deal"),
+        ("product", "Cassette"),
     }
     ada = next(r for r in records if r["type"] == "customer" and r["name"] == "Ada Lovelace")
     assert ada["email"] == "ada@acme.com"
@@ -311,6 +347,7 @@ def test_imported_records_are_found_by_full_text_search(varied, new_store):
         hits = search.search(session, "中文")
         assert [r["type"] for r in hits] == ["interaction"]
         assert [r["type"] for r in search.search(session, "brochure")] == ["reminder"]
+        assert [r["type"] for r in search.search(session, "compact")] == ["product"]
 
 
 # --- upserts ----------------------------------------------------------------------------
@@ -855,3 +892,318 @@ def test_without_enforced_constraints_links_and_emails_are_checked_first(
         )
     assert export_lines(varied) == before
     assert "interaction" not in written and "customer_email" not in written  # refused before
+
+
+# --- products and purchases -----------------------------------------------------------------
+
+
+def table_rows(store: Store) -> dict[str, list[tuple]]:
+    """Every row of every table, as stored; the full-text index by its entries (its shadow
+    tables depend on how the entries were batched)."""
+    with store.read() as session:
+        connection = session.connection()
+        names = [
+            name
+            for (name,) in connection.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+            if not name.startswith(("sqlite_", "search_index_"))
+        ]
+        return {
+            name: sorted(
+                map(tuple, connection.exec_driver_sql(f'SELECT rowid, * FROM "{name}"')), key=repr
+            )
+            for name in names
+        }
+
+
+@pytest.fixture
+def row_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every line through the row-by-row importer: the bulk path takes none."""
+    from crmcli.interop.bulk_import import BulkCreates
+
+    monkeypatch.setattr(BulkCreates, "accepts", lambda self, kind, data: False)
+
+
+def test_bulk_and_row_by_row_imports_write_the_same_database(varied, new_store, monkeypatch):
+    """The same export read back by the fast path and line by line: the same rows in
+    every table, stored times and the full-text index included."""
+    lines = export_lines(varied)
+    fast = new_store("fast.db")
+    run_import(fast, lines)
+    from crmcli.interop.bulk_import import BulkCreates
+
+    monkeypatch.setattr(BulkCreates, "accepts", lambda self, kind, data: False)
+    slow = new_store("slow.db")
+    run_import(slow, lines)
+    fast_rows, slow_rows = table_rows(fast), table_rows(slow)
+    assert fast_rows["purchase_item"] and fast_rows["product"]
+    for name in fast_rows:
+        assert fast_rows[name] == slow_rows[name], name
+    assert export_lines(slow) == export_lines(fast) == lines
+
+
+def test_purchase_lines_keep_exact_amounts(varied, new_store):
+    target = new_store("target.db")
+    run_import(target, export_lines(varied))
+    with target.read() as session:
+        items = session.exec(select(PurchaseItem).order_by(PurchaseItem.id)).all()
+        assert [(i.quantity, i.amount_minor, i.cost_minor) for i in items] == [
+            (2, 2933, 1600),
+            (1, 1250, 800),
+            (3, 1000, None),
+            (1, 2000, None),
+            (-1, -1466, -800),
+        ]
+        bare = session.get(Purchase, 4)
+        assert (bare.currency, bare.amount_minor, bare.cost_minor, bare.quantity) == (
+            "JPY",
+            9999,
+            4000,
+            3,
+        )
+        refund = session.get(Purchase, 5)
+        assert (refund.refund_of_id, refund.amount_minor, refund.quantity) == (1, -1466, -1)
+
+
+def _sales_lines(*purchase_lines: dict) -> list[str]:
+    """A customer, two products (CD in USD with a cost, LP in EUR) and the given lines."""
+    return [
+        line(type="customer", id=1, name="Ada"),
+        line(type="customer", id=2, name="Grace"),
+        line(type="product", id=1, sku="CD", name="Compact disc", price=12.5, cost=8),
+        line(type="product", id=2, sku="LP", name="Vinyl", price=20, currency="EUR"),
+        *(json.dumps({"type": "purchase", **p}) for p in purchase_lines),
+    ]
+
+
+@pytest.mark.parametrize("path", ["bulk", "row by row"])
+def test_the_issue_format_imports_by_either_path(store, path, monkeypatch):
+    if path == "row by row":
+        from crmcli.interop.bulk_import import BulkCreates
+
+        monkeypatch.setattr(BulkCreates, "accepts", lambda self, kind, data: False)
+    report = run_import(
+        store,
+        _sales_lines(
+            {
+                "id": 1,
+                "customer_id": 1,
+                "at": "1997-01-01T12:00:00+00:00",
+                "currency": "USD",
+                "amount": 29.33,
+                "quantity": 2,
+                "channel": "web",
+                "items": [{"product": "CD", "quantity": 2, "unit_price": 14.665}],
+            },
+            {"customer_id": 2, "items": [{"product_id": 1}, {"product": "cd", "quantity": 2}]},
+            {"customer_id": 2, "amount": 15, "currency": "EUR", "channel": "Store"},
+            {"customer_id": 1, "items": [{"product": "LP", "cost": None}]},
+        ),
+    )
+    assert report.created["purchase"] == 4 and report.created["product"] == 2
+    records = [json.loads(x) for x in export_lines(store, ["purchase"])]
+    first, listed, bare, in_euro = records
+    assert (first["amount"], first["cost"], first["items"][0]["unit_price"]) == (29.33, 16, 14.665)
+    # Lines without a price take the product's list price and unit cost.
+    assert (listed["amount"], listed["quantity"], listed["cost"]) == (37.5, 3, 24)
+    assert (listed["currency"], listed["by"], listed["channel"]) == ("USD", USER, "web")
+    assert (bare["amount"], bare["quantity"], bare["items"], bare["channel"]) == (
+        15,
+        1,
+        [],
+        "store",
+    )
+    # A purchase without a currency takes its products'; a cost given as null stays unknown.
+    assert (in_euro["currency"], in_euro["amount"], in_euro["cost"]) == ("EUR", 20, None)
+
+
+def test_a_refund_line_is_stored_negative_whatever_its_sign(store):
+    run_import(
+        store,
+        _sales_lines(
+            {"id": 1, "customer_id": 1, "items": [{"product": "CD", "quantity": 3}]},
+            {"id": 2, "customer_id": 1, "refund_of": 1, "amount": 12.5, "quantity": 1},
+            {"id": 3, "customer_id": 1, "refund_of": 1, "items": [{"product": "CD"}]},
+            {
+                "id": 4,
+                "customer": "Ada",
+                "refund_of": 1,
+                "amount": -12.5,
+                "items": [{"product": "CD", "quantity": -1, "amount": -12.5, "cost": -8}],
+            },
+        ),
+    )
+    with store.read() as session:
+        refunds = session.exec(select(Purchase).where(Purchase.refund_of_id == 1)).all()
+        assert [(r.amount_minor, r.quantity, r.cost_minor) for r in refunds] == [
+            (-1250, -1, None),
+            (-1250, -1, -800),
+            (-1250, -1, -800),
+        ]
+    with pytest.raises(
+        InvalidInput, match=r"^line 1: refund of 0.01 USD exceeds the 0.00 left on purchase 1$"
+    ):
+        run_import(store, [line(type="purchase", customer_id=1, refund_of=1, amount=0.01)])
+
+
+def test_updates_replace_what_the_line_gives(store):
+    run_import(
+        store,
+        _sales_lines(
+            {"id": 1, "customer_id": 1, "items": [{"product": "CD", "quantity": 2}]},
+            {"id": 2, "customer_id": 1, "amount": 12.34, "cost": 5},
+        ),
+    )
+    run_import(
+        store,
+        [
+            line(type="purchase", id=1, items=[{"product": "CD", "quantity": 1, "amount": 9}]),
+            line(type="purchase", id=2, currency="EUR", note="Now in euros"),
+            line(type="product", id=1, currency="JPY", price=1300),
+            line(type="product", id=2, currency="USD"),
+        ],
+    )
+    records = {json.loads(x)["id"]: json.loads(x) for x in export_lines(store, ["purchase"])}
+    assert (records[1]["amount"], records[1]["quantity"], records[1]["cost"]) == (9, 1, 8)
+    assert len(records[1]["items"]) == 1
+    # A new currency keeps the amounts in major units, as a deal's value does.
+    assert (records[2]["currency"], records[2]["amount"], records[2]["cost"]) == ("EUR", 12.34, 5)
+    catalogue = [json.loads(x) for x in export_lines(store, ["product"])]
+    assert [(p["currency"], p["price"], p["cost"]) for p in catalogue] == [
+        ("JPY", 1300, 8),
+        ("USD", 20, None),
+    ]
+    with pytest.raises(InvalidInput, match=r"^line 1: .*JPY has 0 decimal places"):
+        run_import(store, [line(type="purchase", id=2, currency="JPY")])
+    with pytest.raises(InvalidInput, match=r"^line 1: purchase 2 is no refund: 'refund_of'"):
+        run_import(store, [line(type="purchase", id=2, refund_of=1)])
+
+
+_ITEM = {"product": "CD", "quantity": 2, "unit_price": 14.665}
+
+
+@pytest.mark.parametrize(
+    ("purchase", "error", "pattern"),
+    [
+        (
+            {"items": [{"product": "NOPE"}]},
+            NotFound,
+            r"unknown SKU 'NOPE': no product has it",
+        ),
+        ({"items": [{"product_id": 99}]}, NotFound, r"no product with id 99$"),
+        (
+            {"items": [{"product": "CD", "quantity": 0}]},
+            InvalidInput,
+            r"item 1: field 'quantity' cannot be 0",
+        ),
+        (
+            {"amount": 30, "items": [_ITEM]},
+            InvalidInput,
+            r"amount 30 disagrees with its lines' total 29.33 USD",
+        ),
+        (
+            {"quantity": 3, "items": [_ITEM]},
+            InvalidInput,
+            r"quantity 3 disagrees with its lines' 2 units",
+        ),
+        (
+            {"cost": 15, "items": [_ITEM]},
+            InvalidInput,
+            r"cost 15 disagrees with its lines' cost 16.00 USD",
+        ),
+        (
+            {"items": [{"product": "CD", "unit_price": 14.665}]},
+            InvalidInput,
+            r"invalid price '14.665' x 1: the total is finer than USD's minor unit",
+        ),
+        (
+            {"items": [{"product": "CD", "quantity": 2, "amount": 29.33, "unit_price": 14}]},
+            InvalidInput,
+            r"'CD': amount 29.33 is not 2 x 14$",
+        ),
+        (
+            {"items": [{"product": "CD"}, {"product": "LP"}]},
+            InvalidInput,
+            r"'LP' is priced in EUR and the purchase is in USD: a purchase is in one currency",
+        ),
+        (
+            {"currency": "EUR", "items": [{"product": "CD"}]},
+            InvalidInput,
+            r"'CD' is priced in USD and the purchase is in EUR",
+        ),
+        (
+            {"items": [{"product": "CD", "colour": "red"}]},
+            InvalidInput,
+            r"item 1: unknown field 'colour' for a purchase item",
+        ),
+        ({"amount": 5, "discount": 1}, InvalidInput, r"unknown field 'discount' for purchase"),
+        ({"items": "CD"}, InvalidInput, r"field 'items' must be a list of objects"),
+        ({"items": [{"quantity": 1}]}, InvalidInput, r"item 1: a purchase item needs a 'product'"),
+        ({"amount": -5}, InvalidInput, r"invalid amount '-5': negative \(record a refund"),
+        (
+            {"items": [{"product": "CD", "quantity": -1}]},
+            InvalidInput,
+            r"invalid quantity -1 of 'CD': negative",
+        ),
+        (
+            {"amount": 1.234},
+            InvalidInput,
+            r"field 'amount': invalid amount '1.234': USD has 2 decimal places",
+        ),
+        ({"channel": "fax", "amount": 5}, InvalidInput, r"unknown purchase channel 'fax'"),
+        ({}, InvalidInput, r"a new purchase needs 'items' or an 'amount'"),
+        ({"customer_id": None, "amount": 5}, InvalidInput, r"a purchase needs a customer$"),
+        ({"customer_id": 99, "amount": 5}, NotFound, r"no customer with id 99$"),
+        ({"refund_of": 99, "amount": 5}, NotFound, r"no purchase with id 99$"),
+        (
+            {"refund_of": 1, "amount": 5, "customer_id": 2},
+            InvalidInput,
+            r"a refund is for its purchase's customer \(purchase 1: customer 1\)$",
+        ),
+        (
+            {"refund_of": 1, "amount": 5, "currency": "EUR"},
+            InvalidInput,
+            r"a refund is in its purchase's currency \(purchase 1: USD\)$",
+        ),
+        ({"refund_of": 6, "amount": 5}, InvalidInput, r"purchase 6 is itself a refund"),
+        (
+            {"refund_of": 1, "amount": 30},
+            InvalidInput,
+            r"refund of 30.00 USD exceeds the 24.99 left on purchase 1$",
+        ),
+    ],
+)
+@pytest.mark.parametrize("path", ["bulk", "row by row"])
+def test_bad_purchase_lines_name_the_line_and_write_nothing(
+    store, path, purchase, error, pattern, monkeypatch
+):
+    if path == "row by row":
+        from crmcli.interop.bulk_import import BulkCreates
+
+        monkeypatch.setattr(BulkCreates, "accepts", lambda self, kind, data: False)
+    good = [
+        {"id": 1, "customer_id": 1, "items": [{"product": "CD", "quantity": 2}]},
+        {"id": 6, "customer_id": 1, "refund_of": 1, "amount": 0.01},
+    ]
+    lines = _sales_lines(*good, {"customer_id": 1, **purchase})
+    with pytest.raises(error, match=rf"^line 7: {pattern}"):
+        run_import(store, lines)
+    for model in (Customer, Product, Purchase, PurchaseItem):
+        assert count(store, model) == 0, model
+
+
+@pytest.mark.parametrize("path", ["bulk", "row by row"])
+def test_a_taken_sku_is_a_conflict_naming_its_line(store, path, monkeypatch):
+    if path == "row by row":
+        from crmcli.interop.bulk_import import BulkCreates
+
+        monkeypatch.setattr(BulkCreates, "accepts", lambda self, kind, data: False)
+    lines = [
+        line(type="product", sku="CD", name="Compact disc", price=12.5),
+        line(type="product", sku="LP", name="Vinyl", price=20),
+        line(type="product", sku="cd", name="Again", price=1),
+    ]
+    with pytest.raises(Conflict, match=r"^line 3: SKU 'CD' is taken by product 1$"):
+        run_import(store, lines)
+    assert count(store, Product) == 0

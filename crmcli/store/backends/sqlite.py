@@ -370,7 +370,10 @@ def _driver(session: Session) -> Any:
 
 def _converter(column_type: sa.types.TypeEngine) -> Callable[[Any], Any] | None:
     """How a value of this type is written as SQLAlchemy would on SQLite (None: as it is).
-    Every datetime column is a `models.UTCDateTime`: naive UTC text."""
+    Every datetime column is a `models.UTCDateTime`: naive UTC text. A type decorator says
+    nothing of its Python type (`object`); the type it decorates does."""
+    if isinstance(column_type, sa.types.TypeDecorator):
+        column_type = column_type.impl_instance
     python_type = column_type.python_type
     if python_type is datetime:
         return _stored_datetime
