@@ -21,7 +21,7 @@ from bench import datasets, rows
 from bench.report import Result, noise_notes, table, write_json
 from bench.timing import CommandFailed
 
-GROUPS = ("startup", "reads", "scaling", "export", "import", "tui")
+GROUPS = ("startup", "reads", "scaling", "export", "import", "tui", "basket")
 
 
 def parse_sizes(text: str) -> tuple[str, ...]:
@@ -104,6 +104,8 @@ def run(args: argparse.Namespace) -> list[Result]:
         add("import", lambda: rows.import_rows(ctx))
     if "tui" in groups:
         add("tui", lambda: rows.tui(ctx))
+    if "basket" in groups:
+        add("basket", lambda: rows.basket(ctx))
     return results
 
 

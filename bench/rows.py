@@ -9,6 +9,7 @@ import   crm import, database rows/s         sqlite3 executemany (floor_import) 
 export   peak RSS of crm export --format ndjson at 1m                              <= 150 MiB
 tui      start to first cards (10k deals)      python -c "import textual.app"      <= 4x
 tui      a card move, median, inside the app                                       <= 100 ms
+basket   analytics.basket, pairs, in SQL      efficient-apriori, same baskets     <= 1x
 
 Reads are judged at every size (a smaller database only makes the budget easier); import
 and export are judged only where the issue sets their budget (>= 100k, 1m), because at 1k
@@ -344,3 +345,83 @@ def tui(ctx: Context) -> list[Result]:
         numbers={"median_s": median, "min_s": min(moves), "all_s": moves},
     )
     return [row, move_row]
+
+
+# -- basket ----------------------------------------------------------------------------------
+
+#: Purchases of the baskets data set at each size: ten per customer. The budget is set at
+#: 100k customers (1m purchases); 1m customers (10m purchases) is not built.
+BASKET_PURCHASES = {"1k": 10_000, "100k": 1_000_000}
+BASKET_SUPPORT = 0.001
+BASKET_BUDGET = 1.0
+#: At 1m purchases one run of each side takes tens of seconds: fewer runs are enough.
+BASKET_RUNS_LARGE = 3
+
+
+def _basket_probe(db: Path, mode: str) -> dict:
+    done = subprocess.run(
+        [PY, "-m", "bench.basket_probe", str(db), mode, str(BASKET_SUPPORT)],
+        capture_output=True,
+        text=True,
+        cwd=datasets.ROOT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise CommandFailed(f"basket probe {mode}: {done.stderr.strip()[-400:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def basket(ctx: Context) -> list[Result]:
+    """Pairs over purchase baskets: crm's SQL (`analytics.basket`) against efficient-apriori
+    on the same baskets, each timed inside its process, interleaved, min over the runs."""
+    from bench import baskets
+
+    results = []
+    for label in ctx.sizes:
+        if label not in BASKET_PURCHASES:
+            results.append(skipped("basket vs efficient-apriori", "set at 100k", size=label))
+            continue
+        data = baskets.build(BASKET_PURCHASES[label], fresh=ctx.fresh)
+        runs = ctx.runs if label == "1k" else min(ctx.runs, BASKET_RUNS_LARGE)
+        best: dict[str, dict] = {}
+        for round_number in range(runs):
+            for mode in ("sql", "apriori") if round_number % 2 == 0 else ("apriori", "sql"):
+                found = _basket_probe(data.db, mode)
+                if mode not in best or found["seconds"] < best[mode]["seconds"]:
+                    best[mode] = found
+        sql, floor = best["sql"], best["apriori"]
+        if (sql["rules"], sql["baskets"]) != (floor["rules"], floor["baskets"]):
+            raise CommandFailed(
+                f"basket {label}: crm found {sql['rules']} rules in {sql['baskets']} baskets, "
+                f"efficient-apriori {floor['rules']} in {floor['baskets']}"
+            )
+        ratio = sql["seconds"] / floor["seconds"]
+        results.append(
+            Result(
+                "basket pairs vs efficient-apriori",
+                size=f"{label} ({data.shape.purchases:,} purchases)",
+                figure=seconds(sql["seconds"]),
+                floor=seconds(floor["seconds"]),
+                ratio=times(ratio),
+                budget=f"<= {BASKET_BUDGET:g}x",
+                result=verdict(ratio <= BASKET_BUDGET, judged=label == "100k"),
+                numbers={
+                    "limit": BASKET_BUDGET,
+                    "figure_s": sql["seconds"],
+                    "floor_s": floor["seconds"],
+                    "ratio": ratio,
+                    "figure_cpu_s": sql["cpu"],
+                    "floor_cpu_s": floor["cpu"],
+                    "cpu_ratio": sql["cpu"] / floor["cpu"] if floor["cpu"] else None,
+                    "apriori_load_s": floor["load_s"],
+                    "rules": sql["rules"],
+                    "baskets": sql["baskets"],
+                    "lines": data.lines,
+                    "min_support": BASKET_SUPPORT,
+                    "runs": runs,
+                },
+            )
+        )
+    if "100k" not in ctx.sizes:
+        results.append(skipped("basket at 100k (judged)", f"needs --size {NEEDS['100k']}"))
+    return results
