@@ -81,6 +81,56 @@ BOARD = [
     Column("total", "Total", "money"),
     Column("weighted", "Weighted", "money"),
 ]
+PRODUCT = [
+    Column("id", "ID", "int"),
+    Column("sku", "SKU"),
+    Column("name", "Name", max_width=30),
+    Column("category", "Category"),
+    Column("price", "Price", "money", currency_key="currency"),
+    Column("currency", "Cur"),
+    Column("cost", "Cost", "money", currency_key="currency"),
+    Column("active", "Active"),
+]
+PRODUCT_DETAIL = [
+    *PRODUCT,
+    Column("tags", "Tags", "list"),
+    Column("fields", "Fields"),
+    Column("notes", "Notes"),
+    Column("created_at", "Created", "datetime"),
+    Column("updated_at", "Updated", "datetime"),
+    Column("deleted_at", "Deleted", "datetime"),
+]
+PURCHASE = [
+    Column("id", "ID", "int"),
+    Column("at", "When", "datetime"),
+    Column("customer", "Customer", max_width=22),
+    Column("channel", "Channel"),
+    Column("amount", "Amount", "money", currency_key="currency"),
+    Column("currency", "Cur"),
+    Column("quantity", "Qty", "int"),
+    Column("refund_of", "Refund of", "int"),
+    Column("note", "Note", max_width=30),
+]
+PURCHASE_DETAIL = [
+    *PURCHASE[:4],
+    Column("deal", "Deal"),
+    Column("amount", "Amount", "money", currency_key="currency"),
+    Column("currency", "Currency"),
+    Column("cost", "Cost", "money", currency_key="currency"),
+    Column("quantity", "Quantity", "int"),
+    Column("refund_of", "Refund of", "int"),
+    Column("note", "Note"),
+    Column("by", "By"),
+    Column("created_at", "Recorded", "datetime"),
+]
+PURCHASE_ITEM = [
+    Column("product", "SKU"),
+    Column("name", "Product", max_width=30),
+    Column("quantity", "Qty", "int"),
+    Column("unit_price", "Unit price", "money", currency_key="currency"),
+    Column("amount", "Amount", "money", currency_key="currency"),
+    Column("cost", "Cost", "money", currency_key="currency"),
+]
 STAGE_CHANGE = [
     Column("id", "ID", "int"),
     Column("at", "At", "datetime"),

@@ -19,7 +19,7 @@ Completer = Callable[..., list[Any]]
 FORMATS = ("table", "tsv", "json", "ndjson", "csv", "ids")
 SHELLS = ("bash", "zsh", "fish")
 #: The types `crm search --type` and `crm export --type` take.
-SEARCH_TYPES = ("customer", "company", "deal", "interaction", "reminder")
+SEARCH_TYPES = ("customer", "company", "deal", "interaction", "reminder", "product")
 EXPORT_TYPES = (
     "pipeline",
     "company",
@@ -68,7 +68,8 @@ def channels(incomplete: str) -> list[Any]:
 
 
 def names(entity: str, *, deleted: bool = False) -> Completer:
-    """Names of live customers or companies, or deal titles (`deleted`: of deleted ones)."""
+    """Names of live customers or companies, deal titles, product SKUs (`deleted`: of
+    deleted ones)."""
 
     def complete(ctx: Any, incomplete: str) -> list[Any]:
         from crmcli.query import completion
@@ -81,6 +82,21 @@ def names(entity: str, *, deleted: bool = False) -> Completer:
         )
 
     return complete
+
+
+def categories(ctx: Any, incomplete: str) -> list[Any]:
+    """Product categories in use."""
+    from crmcli.query import completion
+
+    return _pairs(
+        completion.from_database(_location(ctx), lambda s: completion.categories(s, incomplete))
+    )
+
+
+def purchase_channels(incomplete: str) -> list[Any]:
+    from crmcli.kernel.vocabulary import PURCHASE_CHANNELS
+
+    return [c for c in PURCHASE_CHANNELS if c.startswith(incomplete)]
 
 
 def pipelines(ctx: Any, incomplete: str) -> list[Any]:

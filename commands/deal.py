@@ -286,15 +286,44 @@ def move(
 
 
 @app.command("won")
-def won(ref: Ref, fmt: opt.Format = None, as_json: opt.Json = False) -> None:
-    """Mark a deal won."""
+def won(
+    ref: Ref,
+    purchase: Annotated[
+        bool,
+        typer.Option(
+            "--purchase",
+            help="Also record the deal's value as the customer's purchase (channel field).",
+        ),
+    ] = False,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Mark a deal won: crm deal won 12 --purchase"""
     from crmcli.entities import refs
     from crmcli.services import deals
 
+    recorded = None
     with context.writing() as session:
         deal = refs.deal(session, ref)
         message, record = _moved(session, deal, deals.won(session, deal))
+        if purchase:
+            recorded = _purchase_of(session, deal)
+    if recorded and (fmt or as_json):
+        context.note(recorded)
+    elif recorded:
+        message = f"{message}; {recorded}"
     context.changed(message, record, columns.DEAL_DETAIL, fmt, as_json)
+
+
+def _purchase_of(session, deal) -> str:
+    """`deal won --purchase`: the won deal's purchase, in the same transaction as the win."""
+    from crmcli.kernel.money import to_major
+    from crmcli.present.money import format_money
+    from crmcli.services import purchases
+
+    bought = purchases.for_deal(session, str(deal.id))
+    value = format_money(to_major(bought.amount_minor, bought.currency), bought.currency)
+    return f"recorded purchase {bought.id} of {value}"
 
 
 @app.command("lost")

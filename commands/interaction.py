@@ -152,7 +152,7 @@ def timeline(
     fmt: opt.Format = None,
     as_json: opt.Json = False,
 ) -> None:
-    """A customer's interactions, deal stage changes and reminders, newest first."""
+    """A customer's interactions, deal stage changes, reminders and purchases, newest first."""
     from crmcli.query import compiler as query
     from crmcli.views.timeline import timeline as build
 

@@ -113,7 +113,7 @@ def _version(ctx: typer.Context, value: bool) -> None:
 app = typer.Typer(
     name="crm",
     cls=CrmGroup,
-    help="A terminal-first CRM: customers, companies, deals, interactions and reminders.",
+    help="A terminal-first CRM: customers, companies, deals, interactions, reminders, products and purchases.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -157,6 +157,8 @@ NOUNS = {
     "deal": ("deal", "Deals in a pipeline: add, list, board, show, move, won, lost."),
     "pipeline": ("pipeline", "Pipelines and their stages."),
     "interaction": ("interaction", "Interactions on every channel."),
+    "product": ("product", "Products: add, list, show, edit, rm, restore."),
+    "purchase": ("purchase", "Purchases: add, list, show, refund, rm."),
     "remind": ("remind", "Reminders: add, list, done, snooze."),
     "db": ("database", "The database: path, upgrade, check, backup."),
     "config": ("config", "Settings: the config file and what is in effect (path, show)."),

@@ -22,7 +22,7 @@ def search(
         typer.Option(
             "--type",
             "-t",
-            help="Only this type (repeatable): customer, company, deal, interaction, reminder.",
+            help="Only this type (repeatable): customer, company, deal, interaction, reminder, product.",
             metavar="TYPE",
             autocompletion=completers.search_types,
         ),

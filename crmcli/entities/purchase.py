@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 #: The most lines one purchase takes.
 MAX_ITEMS = 1000
+#: The note of a refund recorded without one.
+REFUND_NOTE = "Refund of purchase {}"
 
 
 def unit_amount(total_minor: int, quantity: int, currency: str) -> int | float:

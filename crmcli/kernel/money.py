@@ -133,10 +133,10 @@ def to_minor(value: str | int | float | Decimal, currency: str) -> int:
 
 def to_signed_minor(value: str | int | float | Decimal, currency: str) -> int:
     """Like `to_minor`, but a leading minus is allowed: refunds are negative amounts."""
-    kind = type(value)  # not isinstance: True is an int, and a bool is no amount
-    if kind is Decimal:
+    if isinstance(value, Decimal):
         return -to_minor(-value, currency) if value.is_signed() else to_minor(value, currency)
-    if kind is int or kind is float:
+    # not bool: True is an int, and a bool is no amount (to_minor refuses it)
+    if isinstance(value, int | float) and not isinstance(value, bool):
         return -to_minor(-value, currency) if value < 0 else to_minor(value, currency)
     if isinstance(value, str) and value.strip().startswith("-"):
         return -to_minor(value.strip()[1:], currency)

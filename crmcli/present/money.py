@@ -32,14 +32,13 @@ def _decimal(value: Amount) -> Decimal:
 
 def format_amount(value: Amount, currency: str | None = None) -> str:
     """`12,000.50`: grouped, with as many decimals as the currency's minor unit has
-    (without a currency: two, or more when the amount has more, never rounded away)."""
+    (without a currency: two), or more when the amount has more: never rounded away (a
+    unit price may be finer than the minor unit: 2 CDs for 29.33 are 14.665 each)."""
     amount = _decimal(value)
-    if currency is None:
-        exp = amount.normalize().as_tuple().exponent
-        places = max(2, -exp) if isinstance(exp, int) else 2
-        return f"{amount:,.{places}f}"
-    places = money.exponent(currency)
-    return f"{amount.quantize(Decimal(1).scaleb(-places)):,.{places}f}"
+    exp = amount.normalize().as_tuple().exponent
+    given = -exp if isinstance(exp, int) and exp < 0 else 0
+    places = max(2 if currency is None else money.exponent(currency), given)
+    return f"{amount:,.{places}f}"
 
 
 def format_money(value: Amount, currency: str) -> str:

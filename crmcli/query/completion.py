@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 from sqlmodel import Session, col, select
 
 from crmcli.entities import registry
-from crmcli.kernel.vocabulary import CHANNELS, DIRECTIONS
+from crmcli.kernel.vocabulary import CHANNELS, DIRECTIONS, PURCHASE_CHANNELS
 from crmcli.store import db
 from crmcli.store.models import (
     Company,
@@ -29,6 +29,8 @@ from crmcli.store.models import (
     FieldValue,
     Interaction,
     Pipeline,
+    Product,
+    Purchase,
     Reminder,
     Stage,
     Tag,
@@ -42,6 +44,8 @@ OPERATORS = ("!=", ">=", "<=", ":", "=", ">", "<")
 
 #: Fixed values of some filter fields, per record type (`None`: every type).
 _STATUS = {"deal": ("open", "won", "lost", "closed"), "reminder": ("open", "done")}
+#: Yes-or-no filter fields.
+_FLAGS = ("active", "refund")
 
 
 class Candidate(NamedTuple):
@@ -118,7 +122,16 @@ def _alive(model: Any, deleted: bool) -> Any:
 
 
 def names(session: Session, entity: str, prefix: str, *, deleted: bool = False) -> list[Candidate]:
-    """Names of customers or companies, titles of deals (the deleted ones for `restore`)."""
+    """Names of customers or companies, titles of deals, SKUs of products (with the name
+    beside); the deleted ones for `restore`."""
+    if entity == "product":
+        query = (
+            select(Product.sku, Product.name)
+            .where(*_prefixed(col(Product.sku), prefix), _alive(Product, deleted))
+            .order_by(col(Product.sku))
+            .limit(LIMIT)
+        )
+        return [Candidate(sku, name) for sku, name in session.exec(query)]
     if entity == "customer":
         return _distinct(session, col(Customer.name), prefix, _alive(Customer, deleted))
     if entity == "company":
@@ -126,6 +139,10 @@ def names(session: Session, entity: str, prefix: str, *, deleted: bool = False) 
     if entity == "deal":
         return _distinct(session, col(Deal.title), prefix, _alive(Deal, deleted))
     return []
+
+
+def categories(session: Session, prefix: str) -> list[Candidate]:
+    return _distinct(session, col(Product.category), prefix)
 
 
 def pipelines(session: Session, prefix: str) -> list[Candidate]:
@@ -219,18 +236,21 @@ def _field_value_candidates(
     if field == "owner":
         return owners(session, prefix, entity)
     if field == "by":
-        column = col(Reminder.by) if entity == "reminder" else col(Interaction.by)
-        return _distinct(session, column, prefix)
+        by = {"reminder": col(Reminder.by), "purchase": col(Purchase.by)}
+        return _distinct(session, by.get(entity, col(Interaction.by)), prefix)
     if field == "stage":
         return stages(session, prefix)
     if field == "pipeline":
         return pipelines(session, prefix)
-    if field in ("customer", "company", "deal"):
+    if field in ("customer", "company", "deal", "product"):
         return names(session, field, prefix)
+    if field == "category":
+        return categories(session, prefix)
     if field == "industry":
         return _distinct(session, col(Company.industry), prefix)
     if field == "currency":
-        return _distinct(session, col(Deal.currency), prefix)
+        column = {"product": col(Product.currency), "purchase": col(Purchase.currency)}
+        return _distinct(session, column.get(entity, col(Deal.currency)), prefix)
     listing = registry.listing_of(entity)
     if field not in listing.filters and listing.has_fields:
         return field_values(session, entity, field, prefix)
@@ -261,7 +281,9 @@ def filter_terms(location: str | None, entity: str, text: str) -> list[Candidate
     if field == "status":
         fixed = _STATUS.get(entity, ())
     elif field == "channel":
-        fixed = CHANNELS
+        fixed = PURCHASE_CHANNELS if entity == "purchase" else CHANNELS
+    elif field in _FLAGS:
+        fixed = ("yes", "no")
     elif field == "direction":
         fixed = DIRECTIONS
     if fixed is not None:

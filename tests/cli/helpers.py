@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import pty
 import shutil
+import subprocess
 
 import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from tests.conftest import CONFIG_ENV_VARS
+from tests.conftest import CONFIG_ENV_VARS, crm_executable
 
 
 def db_rows(model, *where) -> list[dict]:
@@ -51,3 +53,30 @@ def build_db(tmp_path_factory, template, commands, after=None):
         if after is not None:
             after()
     return path
+
+
+def on_a_terminal(*args: str, env: dict[str, str] | None = None) -> str:
+    """What the installed crm prints with stdout on a pseudo-terminal (no colour), as a
+    person would see it: the views that only a terminal gets."""
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            [crm_executable(), *args],
+            stdout=follower,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, "COLUMNS": "160", "LINES": "50", "NO_COLOR": "1", **(env or {})},
+        )
+        os.close(follower)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the follower end is closed: everything has been read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert process.wait(timeout=60) == 0
+    finally:
+        os.close(leader)
+    return b"".join(chunks).decode().replace("\r\n", "\n")

@@ -22,13 +22,16 @@ SMALL = [
     ("deal", "add", "Grace deal", "--customer", "Grace", "--value", "200"),
     ("remind", "add", "Ann Smith", "tomorrow", "Call Ann"),
     ("log", "Ann Smith", "call", "Hello"),
+    ("product", "add", "Compact disc", "--sku", "CD", "--price", "10"),
+    ("purchase", "add", "Grace", "--item", "CDx2"),
 ]
 
 
 @pytest.fixture(scope="module")
 def _small_db(tmp_path_factory, _template_db):
     """customers 1 Ann Smith, 2 Anna Jones, 3 Grace Hopper; deal 1 of Ann, deal 2 of Grace;
-    reminder 1 (open) for Ann; one interaction. Returns the path and its `crm export`."""
+    reminder 1 (open) for Ann; one interaction; product 1 (CD) and Grace's purchase 1 of
+    two. Returns the path and its `crm export`."""
     exported: list[str] = []
 
     def export() -> None:
@@ -258,11 +261,16 @@ WRITES_WITH_FORMAT = [
     ("deal", "edit", "1", "--value", "5"),
     ("deal", "move", "1", "proposal"),
     ("deal", "won", "1"),
+    ("deal", "won", "1", "--purchase"),
     ("deal", "lost", "1", "--reason", "price"),
     ("pipeline", "add", "Renewals", "--stage", "Due:30"),
     ("log", "Grace", "call", "Hello"),
     ("remind", "add", "Grace", "tomorrow", "Call"),
     ("remind", "snooze", "1", "tomorrow"),
+    ("product", "add", "Tape", "--sku", "TAPE", "--price", "3"),
+    ("product", "edit", "CD", "--price", "11"),
+    ("purchase", "add", "Grace", "--amount", "5"),
+    ("purchase", "refund", "1"),
 ]
 
 

@@ -68,6 +68,33 @@ def test_ref_options_complete_names(root, crm_data) -> None:
     assert values(root, "crm remind add ada tomorrow --deal E") == ["Engines for Acme"]
 
 
+def test_products_and_purchases(root, cli) -> None:
+    cli(
+        "product",
+        "add",
+        "Kind of Blue",
+        "--sku",
+        "CD-KOB",
+        "--price",
+        "14.99",
+        "--category",
+        "music",
+    )
+    cli("product", "add", "Blue Train", "--sku", "LP-BT", "--price", "25", "--category", "vinyl")
+    cli("product", "add", "Old cable", "--sku", "CABLE", "--price", "2")
+    cli("product", "rm", "CABLE")
+    assert values(root, "crm product show ") == ["CD-KOB", "LP-BT"]  # SKUs
+    assert values(root, "crm product restore ") == ["CABLE"]
+    assert values(root, "crm purchase add ada --item C") == ["CD-KOB"]
+    assert values(root, "crm product add X --category m") == ["music"]
+    assert values(root, "crm purchase list product:L") == ["product:LP-BT"]
+    assert values(root, "crm purchase list category:") == ["category:music", "category:vinyl"]
+    assert values(root, "crm purchase list channel:f") == ["channel:field"]
+    assert values(root, "crm purchase list refund:") == ["refund:yes", "refund:no"]
+    assert values(root, "crm product list active:n") == ["active:no"]
+    assert values(root, "crm purchase add ada --channel ma") == ["marketplace"]
+
+
 def test_stages_and_pipelines(root, crm_data) -> None:
     sales = ["Lead", "Qualified", "Proposal", "Negotiation", "Won", "Lost"]
     assert values(root, "crm deal move Engines ") == sales

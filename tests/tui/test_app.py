@@ -81,6 +81,32 @@ async def test_the_customer_view_shows_profile_deals_reminders_and_timeline(stor
         assert screen.view.timeline[0]["text"].endswith("From the customer view")
 
 
+async def test_the_customer_view_shows_purchases_and_refunds(store) -> None:
+    from crmcli.services import products, purchases
+
+    with store.write() as session:
+        customers.add(session, "Ada Lovelace")
+        deals.add(session, "Engines", customer="Ada", value="100", currency="USD")
+        products.add(session, "Kind of Blue", sku="CD", price="15.99")
+        purchases.record(session, "Ada", lines=[purchases.parse_item(session, "CDx2@14.665")])
+    with store.write() as session:
+        purchases.refund(session, "1", lines=[purchases.parse_item(session, "CD@14.67")])
+    app = make_app(store)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CustomerScreen)
+        texts = [e["text"] for e in screen.view.timeline if e["type"] == "purchase"]
+        assert texts == [
+            "refund 14.67 USD of purchase 1: 1 × Kind of Blue",
+            "purchase 29.33 USD (web): 2 × Kind of Blue",
+        ]
+        shown = str(screen.query_one("#timeline").render())
+        assert "purchase 29.33 USD (web): 2 × Kind of Blue" in shown
+
+
 def _palette_options(app) -> str:
     from textual.command import CommandList
 
