@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -290,7 +291,7 @@ def record(
         )
     if lines:
         if cost is not None:
-            raise InvalidInput("a purchase with lines takes its cost from them (--item ...@PRICE)")
+            raise InvalidInput("a purchase with lines takes its cost from them: drop --cost")
         code, items = build_lines(session, lines, code, refund=refund)
         total, units, cost_total = totals(
             items, code, amount=amount, quantity=quantity, refund=refund
@@ -351,16 +352,26 @@ def refund(
     note: str | None = None,
 ) -> Purchase:
     """Refund a purchase, in whole (no lines, no amount) or in part. What was refunded
-    before counts: a purchase is never refunded for more than it was."""
+    before counts: a purchase is never refunded for more than it was, nor a product for
+    more units than were bought. A line given back without a price returns its share of
+    what was paid for it (not today's list price), with its share of the cost."""
     original = refs.purchase(session, ref)
-    left = left_to_refund(session, original)
-    refunded = session.exec(select(Purchase.id).where(Purchase.refund_of_id == original.id)).all()
+    if original.refund_of_id is not None or original.amount_minor < 0:
+        raise InvalidInput(f"purchase {original.id} is itself a refund")
+    refunded = session.exec(select(Purchase).where(Purchase.refund_of_id == original.id)).all()
+    left = original.amount_minor + sum(r.amount_minor for r in refunded)
     if left <= 0:
         raise InvalidInput(f"purchase {original.id} is already refunded in full")
+    if amount is not None and purchase_type.signed_minor(amount, "amount", original.currency) == 0:
+        raise InvalidInput("a refund of 0 gives nothing back: give the amount to refund")
+    products = _left_by_product(session, original, refunded)
     quantity = None
-    if not lines and amount is None:
-        # In whole: the same lines back, or what is left of the amount.
-        lines = [] if refunded else _lines_of(session, original)
+    if lines:
+        lines = [_refund_line(session, line, products, original) for line in lines]
+    elif amount is None:
+        # In whole: what is left of each product when earlier refunds gave back lines
+        # only, else what is left of the amount.
+        lines = _rest_of(products, original.currency, left)
         if not lines:
             amount = money.to_major(left, original.currency)
             quantity = abs(original.quantity) if not refunded else 1
@@ -373,13 +384,121 @@ def refund(
         currency=original.currency,
         at=at,
         channel=original.channel,
-        note=note or f"Refund of purchase {original.id}",
+        note=note or purchase_type.REFUND_NOTE.format(original.id),
         refund_of=original,
     )
     created.deal_id = original.deal_id
-    check_refund_fits(original, created.amount_minor, left)
+    if -created.amount_minor > left:
+        raise InvalidInput(
+            f"refund of {money.to_major(-created.amount_minor, original.currency)} "
+            f"{original.currency} exceeds the {money.to_major(left, original.currency)} left "
+            f"on purchase {original.id}"
+        )
     session.add(created)
     return created
+
+
+@dataclass
+class _Left:
+    """What is left to refund of one product of a purchase (minor units)."""
+
+    units: int = 0
+    amount: int = 0
+    cost: int | None = 0
+
+
+def _left_by_product(
+    session: Session, original: Purchase, refunded: Sequence[Purchase]
+) -> dict[int, _Left]:
+    """Per product of `original`: units, amount and cost not yet given back by a refund's
+    lines (a refund of a bare amount names no product)."""
+    ids = [id_of(original), *(id_of(r) for r in refunded)]
+    items = session.exec(
+        select(PurchaseItem)
+        .where(col(PurchaseItem.purchase_id).in_(ids))
+        .order_by(col(PurchaseItem.purchase_id), col(PurchaseItem.position))
+    ).all()
+    left: dict[int, _Left] = {}
+    for item in sorted(items, key=lambda i: i.purchase_id != original.id):  # stable: bought first
+        if item.purchase_id == original.id:
+            entry = left.setdefault(item.product_id, _Left())
+        elif item.product_id in left:
+            entry = left[item.product_id]
+        else:
+            continue
+        entry.units += item.quantity
+        entry.amount += item.amount_minor
+        unknown = entry.cost is None or item.cost_minor is None
+        entry.cost = None if unknown else (entry.cost or 0) + (item.cost_minor or 0)
+    return left
+
+
+def _share(total: int, part: int, whole: int) -> Decimal:
+    """`total` x `part` / `whole`, exact (a Decimal that may have decimals)."""
+    return Decimal(total) * part / whole
+
+
+def _refund_line(session: Session, line: Line, left: dict[int, _Left], original: Purchase) -> Line:
+    """A line given back, checked against what is left of its product on `original`, and
+    priced at what was paid when no price is given."""
+    product = find_product(session, line.product)
+    entry = left.get(id_of(product))
+    if entry is None:
+        raise InvalidInput(f"purchase {original.id} has no '{product.sku}' to refund")
+    wanted = abs(purchase_type.quantity(line.quantity, "quantity"))
+    if wanted > entry.units:
+        raise InvalidInput(
+            f"cannot refund {wanted} x '{product.sku}': {max(entry.units, 0)} left on "
+            f"purchase {original.id}"
+        )
+    currency = original.currency
+    if line.amount is not None:
+        amount = purchase_type.signed_minor(line.amount, "amount", currency)
+    elif line.unit_price is not None:
+        amount = _times(line.unit_price, wanted, currency, "price")
+    else:
+        share = _share(entry.amount, wanted, entry.units)
+        if share != share.to_integral_value():
+            paid = money.to_major(entry.amount, currency) / entry.units
+            raise InvalidInput(
+                f"'{product.sku}' was paid {paid.normalize()} {currency} a unit, finer than "
+                f"{currency}'s minor unit: give the price ({product.sku}x{wanted}@PRICE)"
+            )
+        amount = int(share)
+    cost = None
+    if entry.cost is not None:
+        # A cost that does not divide into units is rounded to the minor unit.
+        cost = int(_share(entry.cost, wanted, entry.units).to_integral_value())
+    priced = Line(
+        product=id_of(product),
+        quantity=wanted,
+        amount=money.to_major(abs(amount), currency),
+        cost=None if cost is None else money.to_major(abs(cost), currency),
+        cost_stated=True,
+    )
+    entry.units -= wanted
+    entry.amount -= abs(amount)
+    if entry.cost is not None and cost is not None:
+        entry.cost -= abs(cost)
+    return priced
+
+
+def _rest_of(by_product: dict[int, _Left], currency: str, left: int) -> list[Line]:
+    """The lines that give back everything left of each product, when together they are
+    exactly the `left` of the purchase (none otherwise: a bare amount was refunded)."""
+    rest = {pid: e for pid, e in by_product.items() if e.units > 0 and e.amount >= 0}
+    if not rest or sum(e.amount for e in rest.values()) != left:
+        return []
+    return [
+        Line(
+            product=product_id,
+            quantity=entry.units,
+            amount=money.to_major(entry.amount, currency),
+            cost=None if entry.cost is None else money.to_major(entry.cost, currency),
+            cost_stated=True,
+        )
+        for product_id, entry in rest.items()
+    ]
 
 
 def left_to_refund(session: Session, original: Purchase, *, besides: int | None = None) -> int:
@@ -401,27 +520,6 @@ def check_refund_fits(original: Purchase, amount_minor: int, left: int) -> None:
             f"{original.currency} exceeds the {money.to_major(left, original.currency)} left "
             f"on purchase {original.id}"
         )
-
-
-def _lines_of(session: Session, purchase: Purchase) -> list[Line]:
-    items = session.exec(
-        select(PurchaseItem)
-        .where(PurchaseItem.purchase_id == purchase.id)
-        .order_by(col(PurchaseItem.position))
-    ).all()
-    return [
-        Line(
-            product=item.product_id,
-            quantity=item.quantity,
-            amount=money.to_major(item.amount_minor, purchase.currency),
-            # The line's total cost, not a unit cost: 10.00 for 3 does not divide.
-            cost=None
-            if item.cost_minor is None
-            else money.to_major(item.cost_minor, purchase.currency),
-            cost_stated=True,
-        )
-        for item in items
-    ]
 
 
 def remove(session: Session, ref: str) -> Purchase:
