@@ -19,6 +19,7 @@ commands, never when another noun runs.
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -542,4 +543,353 @@ def channels(
         id_key="customer_id" if chosen == "customer" else None,
         empty="No interactions or purchases.",
         unnamed={"segment": "(no purchase)"},
+    )
+
+
+# --- clv ------------------------------------------------------------------------------------
+
+CLV = [
+    Column("customer_id", "ID", "int"),
+    Column("customer", "Customer", max_width=24),
+    Column("currency", "Cur"),
+    Column("frequency", "Freq", "int"),
+    Column("recency", "Recency (w)"),
+    Column("T", "T (w)"),
+    Column("monetary", "Monetary", "money", currency_key="currency"),
+    Column("revenue", "Revenue", "money", currency_key="currency"),
+    Column("p_alive", "P(alive)"),
+    Column("expected_purchases", "Exp. purchases"),
+    Column("expected_spend", "Exp. spend", "money", currency_key="currency"),
+    Column("margin", "Margin"),
+    Column("clv", "CLV", "money", currency_key="currency"),
+]
+CLV_TABLE = [c for c in CLV if c.key not in ("T", "monetary", "expected_spend", "margin")]
+HOLDOUT = [
+    Column("frequency", "Calib. freq"),
+    Column("customers", "Customers", "int"),
+    Column("predicted", "Predicted"),
+    Column("actual", "Actual", "int"),
+    Column("mean_predicted", "Mean pred."),
+    Column("mean_actual", "Mean actual"),
+]
+
+
+def _weeks(text: str) -> float:
+    """`--horizon`: weeks as a number, or a duration such as 26w, 6m (months), 1y."""
+    from crmcli.kernel.errors import InvalidInput
+
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([wmy]?)\s*", text.lower())
+    if not found or float(found[1]) <= 0:
+        raise InvalidInput(f"invalid --horizon '{text}': use weeks (52) or 26w, 6m, 1y")
+    per = {"": 1.0, "w": 1.0, "m": 52.0 / 12.0, "y": 52.0}[found[2]]
+    return float(found[1]) * per
+
+
+def _fraction(text: str, option: str, *, above: float) -> float:
+    """`10%` or `0.1` as 0.1; `--margin 30` (a bare number above 1) as 30 %."""
+    from crmcli.kernel.errors import InvalidInput
+
+    cleaned = text.strip().rstrip("%")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise InvalidInput(f"invalid {option} '{text}': use a rate such as 10% or 0.1") from None
+    if text.strip().endswith("%") or value > 1:
+        value /= 100
+    if not above < value <= 1 or value != value:
+        raise InvalidInput(f"invalid {option} '{text}': out of range")
+    return value
+
+
+def _clv_histogram(records: list[dict], color: bool) -> str:
+    from crmcli.commands import charts
+
+    values = sorted(r["clv"] for r in records)
+    top = values[-1] or 1.0
+    edges = [top * i / 10 for i in range(11)]
+    counts = [
+        sum(1 for v in values if lo <= v < hi or (i == 9 and v == hi))
+        for i, (lo, hi) in enumerate(itertools.pairwise(edges))
+    ]
+    labels = [f"<{hi:,.0f}" for hi in edges[1:]]
+    currency = records[0]["currency"]
+    return charts.bars(f"Customers by lifetime value ({currency})", labels, counts, color=color)
+
+
+@app.command("clv", cls=opt.FilterCommand)
+def clv(
+    terms: Filter = None,
+    as_of: AsOf = None,
+    calibration_end: Annotated[
+        str | None,
+        typer.Option("--calibration-end", help="Fit on purchases up to WHEN (default: --as-of)."),
+    ] = None,
+    horizon: Annotated[
+        str, typer.Option("--horizon", help="How far to value: weeks, or 26w, 6m, 1y.")
+    ] = "52",
+    discount: Annotated[
+        str, typer.Option("--discount", help="Annual discount rate: 10% or 0.1.")
+    ] = "10%",
+    margin: Annotated[
+        str | None,
+        typer.Option("--margin", help="Margin where product costs are unknown: 30% or 0.3."),
+    ] = None,
+    currency: Annotated[
+        str | None,
+        typer.Option("--currency", help="The currency to value (default: the most used)."),
+    ] = None,
+    params: Annotated[
+        bool, typer.Option("--params", help="Print the fitted parameters as one JSON object.")
+    ] = False,
+    holdout_end: Annotated[
+        str | None,
+        typer.Option(
+            "--holdout-end",
+            help="Compare predicted and actual repeat purchases from --calibration-end to WHEN.",
+        ),
+    ] = None,
+    chart: Chart = False,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Lifetime value (BG/NBD and Gamma-Gamma, fitted by maximum likelihood): crm report clv --params
+
+    Time in weeks; purchases on one day count once; value is margin over --horizon,
+    discounted (README, "Analyses")."""
+    import json
+
+    from crmcli.analytics import clv as report
+    from crmcli.analytics.asof import parse_as_of
+    from crmcli.kernel import money
+
+    options = report.Options(
+        calibration_end=parse_as_of(calibration_end) if calibration_end else None,
+        horizon_weeks=_weeks(horizon),
+        annual_discount=_fraction(discount, "--discount", above=-1.0),
+        margin=None if margin is None else _fraction(margin, "--margin", above=-1.0),
+        currency=None if currency is None else money.parse_currency(currency),
+    )
+    if params or holdout_end:
+        from crmcli.kernel.errors import InvalidInput
+
+        if params and holdout_end:
+            raise InvalidInput("give --params or --holdout-end, not both")
+        if params and (chart or fmt not in (None, "json")):
+            raise InvalidInput("--params prints one JSON object: no --format or --chart")
+    if params:
+        from crmcli.analytics.scope import scope
+
+        moment = parse_as_of(as_of) if as_of is not None else None
+        with context.reading() as session:
+            result = report.fit(session, scope(terms or [], moment), options)
+        _note_left_out(result.left_out)
+        sys.stdout.write(json.dumps(report.params(result), indent=2) + "\n")
+        return
+    if holdout_end:
+        end = parse_as_of(holdout_end)
+        run(
+            lambda session, s: report.holdout(session, s, options, end),
+            terms=terms,
+            as_of=as_of,
+            fmt=fmt,
+            as_json=as_json,
+            chart=chart,
+            columns=HOLDOUT,
+        )
+        return
+    run(
+        lambda session, s: sorted(
+            report.fit(session, s, options).rows, key=lambda r: (-r["clv"], r["customer_id"])
+        ),
+        terms=terms,
+        as_of=as_of,
+        fmt=fmt,
+        as_json=as_json,
+        chart=chart,
+        columns=CLV,
+        table=CLV_TABLE,
+        draw=_clv_histogram,
+        id_key="customer_id",
+    )
+
+
+def _note_left_out(left_out: dict[str, int]) -> None:
+    if left_out:
+        parts = ", ".join(f"{n} in {code}" for code, n in sorted(left_out.items()))
+        context.say(f"Left out purchases in other currencies: {parts} (use --currency).")
+
+
+# --- churn ----------------------------------------------------------------------------------
+
+CHURN = [
+    Column("customer_id", "ID", "int"),
+    Column("customer", "Customer", max_width=24),
+    Column("status", "Status"),
+    Column("currency", "Cur"),
+    Column("days_since_purchase", "Days since buy"),
+    Column("usual_interval_days", "Usual gap (d)"),
+    Column("p_alive", "P(alive)"),
+    Column("past_value", "Past value", "money", currency_key="currency"),
+    Column("value_at_risk", "At risk / yr", "money", currency_key="currency"),
+    Column("clv", "CLV", "money", currency_key="currency"),
+    Column("days_since_contact", "Days since contact"),
+    Column("action", "Next action", max_width=28),
+    Column("command", "Command"),
+]
+CHURN_TABLE = [c for c in CHURN if c.key not in ("usual_interval_days", "clv", "past_value")]
+
+
+@app.command("churn", cls=opt.FilterCommand)
+def churn(
+    terms: Filter = None,
+    as_of: AsOf = None,
+    idle: Annotated[
+        int, typer.Option("--idle", help="Days without an interaction that make a customer idle.")
+    ] = 90,
+    margin: Annotated[
+        str | None, typer.Option("--margin", help="Margin where costs are unknown: 30%.")
+    ] = None,
+    chart: Chart = False,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Customers slipping away: lost, at risk (by value at risk) and idle, each with a next action: crm report churn
+
+    Lost: no purchase for over three of their own usual intervals (and 90 days; a year
+    for one-time buyers). At risk: P(alive) below 0.5. Idle: no contact for --idle days."""
+    from crmcli.analytics import churn as report
+    from crmcli.analytics import clv as value
+
+    options = report.Options(
+        idle_days=idle,
+        value=value.Options(
+            margin=None if margin is None else _fraction(margin, "--margin", above=-1.0)
+        ),
+    )
+    run(
+        lambda session, s: report.report(session, s, options),
+        terms=terms,
+        as_of=as_of,
+        fmt=fmt,
+        as_json=as_json,
+        chart=chart,
+        columns=CHURN,
+        table=CHURN_TABLE,
+        id_key="customer_id",
+        empty="No customer is lost, at risk or idle.",
+    )
+
+
+# --- basket and cross-sell ------------------------------------------------------------------
+
+BASKET = [
+    Column("antecedent", "If bought", "list"),
+    Column("antecedent_names", "Names", "list", max_width=30),
+    Column("consequent", "Then"),
+    Column("consequent_name", "Name", max_width=24),
+    Column("count", "Count", "int"),
+    Column("support", "Support"),
+    Column("confidence", "Confidence"),
+    Column("lift", "Lift"),
+]
+BASKET_TABLE = [c for c in BASKET if c.key != "antecedent_names"]
+
+
+def _lift_bars(records: list[dict], color: bool) -> str:
+    from crmcli.commands import charts
+
+    top = records[:15]
+    labels = [f"{'+'.join(r['antecedent'])} -> {r['consequent']}" for r in top]
+    return charts.bars("Strongest rules by lift", labels, [r["lift"] for r in top], color=color)
+
+
+@app.command("basket", cls=opt.FilterCommand)
+def basket(
+    terms: Filter = None,
+    as_of: AsOf = None,
+    by: Annotated[
+        str, typer.Option("--by", help="A basket is one purchase, or all a customer bought.")
+    ] = "purchase",
+    size: Annotated[int, typer.Option("--size", help="2: pairs, 3: triples.")] = 2,
+    min_support: Annotated[float, typer.Option("--min-support", help="Least support.")] = 0.01,
+    min_confidence: Annotated[
+        float, typer.Option("--min-confidence", help="Least confidence.")
+    ] = 0.0,
+    min_lift: Annotated[float, typer.Option("--min-lift", help="Least lift.")] = 0.0,
+    limit: opt.Limit = opt.DEFAULT_LIMIT,
+    chart: Chart = False,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Products bought together, as rules with support, confidence and lift: crm report basket --min-lift 1.5
+
+    Counted in the database; refunds and purchases without lines are no baskets."""
+    from crmcli.analytics import basket as report
+
+    run(
+        lambda session, s: report.basket(
+            session,
+            s,
+            by=by,
+            size=size,
+            min_support=min_support,
+            min_confidence=min_confidence,
+            min_lift=min_lift,
+            limit=limit or None,
+        ).records(),
+        terms=terms,
+        as_of=as_of,
+        fmt=fmt,
+        as_json=as_json,
+        chart=chart,
+        columns=BASKET,
+        table=BASKET_TABLE,
+        draw=_lift_bars,
+        empty="No products bought together above the thresholds.",
+    )
+
+
+CROSS_SELL = [
+    Column("customer_id", "ID", "int"),
+    Column("customer", "Customer", max_width=24),
+    Column("product", "Offer"),
+    Column("name", "Name", max_width=24),
+    Column("score", "Score"),
+    Column("lift", "Lift"),
+    Column("because", "Because they bought"),
+]
+
+
+@app.command("cross-sell", cls=opt.FilterCommand)
+def cross_sell(
+    terms: Filter = None,
+    as_of: AsOf = None,
+    top: Annotated[int, typer.Option("--top", help="Suggestions per customer.")] = 3,
+    min_support: Annotated[float, typer.Option("--min-support", help="Least support.")] = 0.01,
+    min_confidence: Annotated[
+        float, typer.Option("--min-confidence", help="Least confidence.")
+    ] = 0.0,
+    fmt: opt.Format = None,
+    as_json: opt.Json = False,
+) -> None:
+    """Products each customer has not bought, ranked by what they did buy: crm report cross-sell tag:vip
+
+    Score: the best confidence of a rule (lift above 1) from a product they bought."""
+    from crmcli.analytics import cross_sell as report
+
+    run(
+        lambda session, s: [
+            row.record()
+            for row in report.cross_sell(
+                session, s, top=top, min_support=min_support, min_confidence=min_confidence
+            )
+        ],
+        terms=terms,
+        as_of=as_of,
+        fmt=fmt,
+        as_json=as_json,
+        chart=False,
+        columns=CROSS_SELL,
+        id_key="customer_id",
+        empty="No suggestions.",
     )
