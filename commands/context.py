@@ -177,10 +177,24 @@ def list_command(
     from crmcli.query.listing import list_records
 
     with reading() as session:
+        if entity == "customer":
+            prepare_figures(session, terms or [], sort)
         records = list_records(
             session, entity, terms or [], sort=sort, limit=limit, deleted=deleted
         )
     show_records(records, columns, fmt, as_json, limit=limit, empty_message=empty_message)
+
+
+def prepare_figures(session, terms: list[str], sort: str | None) -> None:
+    """A customer list that filters or sorts on a computed figure (segment, clv, ...)
+    computes them first, as of now (the analytics load only then)."""
+    from crmcli.entities import customer_value
+    from crmcli.query.parser import parse_filter
+
+    if customer_value.used(parse_filter(terms), sort):
+        from crmcli.analytics.customer_value import prepare
+
+        prepare(session)
 
 
 STDIN_REF = "-"

@@ -134,6 +134,7 @@ def run(
 
     moment = parse_as_of(as_of) if as_of is not None else None
     with context.reading() as session:
+        context.prepare_figures(session, terms or [], None)
         records = build(session, scope(terms or [], moment))
     if chart and draw is not None:
         if not records:

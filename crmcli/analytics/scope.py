@@ -15,7 +15,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from crmcli.entities import registry
+from crmcli.entities import customer_value, registry
 from crmcli.query import compiler
 from crmcli.query.parser import Filter, parse_filter
 from crmcli.store.models import Customer, Interaction, Purchase, utcnow
@@ -24,7 +24,8 @@ from crmcli.store.models import Customer, Interaction, Purchase, utcnow
 def purchase_only_fields() -> frozenset[str]:
     """Filter fields that go to purchases: those purchases have and customers do not."""
     purchases = set(registry.listing_of("purchase").filters)
-    customers = set(registry.listing_of("customer").filters)
+    # A customer's computed figures (`currency`, ...) do not take a purchase field's name.
+    customers = set(registry.listing_of("customer").filters) - set(customer_value.FIELDS)
     return frozenset(purchases - customers - {"customer"})
 
 

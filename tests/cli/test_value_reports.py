@@ -112,3 +112,32 @@ def test_thin_data_is_refused_not_fitted(run_crm, tmp_path) -> None:
     done = run_crm("report", "clv", env=env)
     assert done.returncode == 2
     assert "cannot fit" in done.stderr
+
+
+def test_customer_lists_filter_and_sort_on_computed_figures(run_crm, cdnow) -> None:
+    env = {"CRM_DB": cdnow, "CRM_TZ": "UTC"}
+    done = run_crm(
+        "customer", "list", "p_alive<0.3", "--sort", "-clv", "--limit", "0", "--json", env=env
+    )
+    assert done.returncode == 0, done.stderr
+    listed = [r["id"] for r in json.loads(done.stdout)]
+    fitted = {
+        r["customer_id"]: r for r in json.loads(run_crm("report", "clv", "--json", env=env).stdout)
+    }
+    expected = sorted(
+        (i for i, r in fitted.items() if r["p_alive"] < 0.3), key=lambda i: (-fitted[i]["clv"], i)
+    )
+    assert listed[:50] == expected[:50] and len(listed) == len(expected)
+    rfm = {
+        r["customer_id"]: r for r in json.loads(run_crm("report", "rfm", "--json", env=env).stdout)
+    }
+    champions = run_crm(
+        "customer", "list", "segment:champions", "--limit", "0", "--format", "ids", env=env
+    )
+    assert {int(x) for x in champions.stdout.split()} == {
+        i for i, r in rfm.items() if r["segment"] == "champions"
+    }
+    fives = run_crm("customer", "list", "rfm:5*", "--limit", "0", "--format", "ids", env=env)
+    assert {int(x) for x in fives.stdout.split()} == {i for i, r in rfm.items() if r["r"] == 5}
+    bad = run_crm("customer", "list", "rfm:6*", env=env)
+    assert bad.returncode == 2 and bad.stderr.startswith("crm: error:")
