@@ -587,7 +587,7 @@ def _weeks(text: str) -> float:
 
 
 def _fraction(text: str, option: str, *, above: float) -> float:
-    """`10%` or `0.1` as 0.1; `--margin 30` (a bare number above 1) as 30 %."""
+    """`10%` or `0.1` as 0.1 (`--discount`); a bare number above 1 is a percentage."""
     from crmcli.kernel.errors import InvalidInput
 
     cleaned = text.strip().rstrip("%")
@@ -600,6 +600,14 @@ def _fraction(text: str, option: str, *, above: float) -> float:
     if not above < value <= 1 or value != value:
         raise InvalidInput(f"invalid {option} '{text}': out of range")
     return value
+
+
+def _margin(text: str | None) -> float | None:
+    """`--margin PCT` read as `crm report profit` reads it, as a fraction for the models."""
+    from crmcli.analytics.profit import check_margin
+
+    percent = check_margin(text)
+    return None if percent is None else float(percent) / 100
 
 
 def _clv_histogram(records: list[dict], color: bool) -> str:
@@ -633,7 +641,7 @@ def clv(
     ] = "10%",
     margin: Annotated[
         str | None,
-        typer.Option("--margin", help="Margin where product costs are unknown: 30% or 0.3."),
+        typer.Option("--margin", help="Margin % where product costs are unknown: 30."),
     ] = None,
     currency: Annotated[
         str | None,
@@ -667,7 +675,7 @@ def clv(
         calibration_end=parse_as_of(calibration_end) if calibration_end else None,
         horizon_weeks=_weeks(horizon),
         annual_discount=_fraction(discount, "--discount", above=-1.0),
-        margin=None if margin is None else _fraction(margin, "--margin", above=-1.0),
+        margin=_margin(margin),
         currency=None if currency is None else money.parse_currency(currency),
     )
     if params or holdout_end:
@@ -748,7 +756,7 @@ def churn(
         int, typer.Option("--idle", help="Days without an interaction that make a customer idle.")
     ] = 90,
     margin: Annotated[
-        str | None, typer.Option("--margin", help="Margin where costs are unknown: 30%.")
+        str | None, typer.Option("--margin", help="Margin % where product costs are unknown: 30.")
     ] = None,
     chart: Chart = False,
     fmt: opt.Format = None,
@@ -763,9 +771,7 @@ def churn(
 
     options = report.Options(
         idle_days=idle,
-        value=value.Options(
-            margin=None if margin is None else _fraction(margin, "--margin", above=-1.0)
-        ),
+        value=value.Options(margin=_margin(margin)),
     )
     run(
         lambda session, s: report.report(session, s, options),

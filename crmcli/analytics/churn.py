@@ -26,7 +26,7 @@ from sqlmodel import Session, col
 from crmcli.analytics import clv
 from crmcli.analytics.scope import Scope, customer_ids
 from crmcli.kernel.errors import InvalidInput
-from crmcli.store.models import Customer, Interaction
+from crmcli.store.models import Customer, Interaction, UTCDateTime
 
 RISK_P_ALIVE = 0.5
 LOST_INTERVALS = 3
@@ -110,21 +110,17 @@ def _days(as_of: datetime, then: datetime | None) -> int | None:
 
 def _last_contacts(session: Session, scope: Scope) -> dict[int, datetime]:
     statement = (
-        sa.select(col(Interaction.customer_id), sa.func.max(col(Interaction.occurred_at)))
+        sa.select(
+            col(Interaction.customer_id),
+            sa.func.max(col(Interaction.occurred_at), type_=UTCDateTime),
+        )
         .where(
             col(Interaction.occurred_at) <= scope.as_of,
             col(Interaction.customer_id).in_(customer_ids(session, scope)),
         )
         .group_by(col(Interaction.customer_id))
     )
-    found: dict[int, datetime] = {}
-    for customer_id, at in session.execute(statement).all():
-        if isinstance(at, str):  # SQLite returns MAX() of a timestamp column as text
-            at = datetime.fromisoformat(at)
-        if at.tzinfo is None:
-            at = at.replace(tzinfo=scope.as_of.tzinfo)
-        found[int(customer_id)] = at
-    return found
+    return {int(customer_id): at for customer_id, at in session.execute(statement).all()}
 
 
 def _idle(

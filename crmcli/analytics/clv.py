@@ -16,17 +16,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
 from crmcli.analytics import clv_model
+from crmcli.analytics.activity import customer_names
 from crmcli.analytics.scope import Scope, purchase_clauses
 from crmcli.kernel import money
 from crmcli.kernel.dates import local
 from crmcli.kernel.errors import InvalidInput
-from crmcli.store.models import Customer, Purchase, UTCDateTime
+from crmcli.store.models import Purchase, UTCDateTime
 
 DEFAULT_HORIZON_WEEKS = 52.0
 DEFAULT_ANNUAL_DISCOUNT = 0.10
@@ -137,7 +138,7 @@ def fit(session: Session, scope: Scope, options: Options) -> Result:
         options.annual_discount,
         1.0,
     )
-    names = _names(session, [int(k) for k in summary.keys])
+    names = customer_names(session, scope)
     revenue: dict[int, float] = {}
     for customer_id, day, amount in data.transactions:
         if day <= end:
@@ -182,17 +183,6 @@ def _margins(
         own_revenue, own_cost = costed.get(int(key), (0, 0))
         margins.append((own_revenue - own_cost) / own_revenue if own_revenue > 0 else fallback)
     return margins, source
-
-
-def _names(session: Session, ids: list[int]) -> dict[int, str]:
-    found: dict[int, str] = {}
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
-        statement = sa.select(col(Customer.id), col(Customer.name)).where(
-            col(Customer.id).in_(chunk)
-        )
-        found.update({int(i): name for i, name in session.execute(statement).all()})
-    return found
 
 
 def params(result: Result) -> dict:
@@ -261,7 +251,3 @@ def holdout(session: Session, scope: Scope, options: Options, holdout_end: datet
         }
     )
     return rows
-
-
-def holdout_weeks(calibration_end: datetime, holdout_end: datetime) -> float:
-    return (holdout_end - calibration_end) / timedelta(weeks=1)
