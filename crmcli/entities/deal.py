@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -118,9 +117,7 @@ def read(data: Mapping[str, object], *, new: bool = False) -> dict[str, Any]:
 
 def value_minor(value: object, currency: str) -> int:
     """A deal's value as given (a JSON number or typed text), in the currency's minor units."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise InvalidInput(f"field 'value' must be a number, not {readers.show_value(value)}")
-    return money.to_minor(value, currency)
+    return money.to_minor(readers.amount(value, "value"), currency)
 
 
 PROPERTIES: dict[str, dict] = {

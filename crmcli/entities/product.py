@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col
@@ -38,10 +37,9 @@ def sku(value: object) -> str:
 
 def amount_minor(value: object, key: str, currency: str) -> int:
     """A non-negative price or cost as given (JSON number or typed text), in minor units."""
-    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
-        raise InvalidInput(f"field '{key}' must be a number, not {readers.show_value(value)}")
+    given = readers.amount(value, key)
     try:
-        return money.to_minor(value, currency)
+        return money.to_minor(given, currency)
     except InvalidInput as exc:
         raise InvalidInput(f"field '{key}': {exc}") from None
 

@@ -102,15 +102,13 @@ def purchase_records(session: Session, rows: Sequence[Purchase]) -> list[dict]:
 
 
 #: What an amount may be given as (a bool is an int, and refused first).
-_NUMBER = (int, float, str, Decimal)
 
 
 def signed_minor(value: object, key: str, currency: str) -> int:
     """An amount as given, negative allowed (refunds), in minor units."""
-    if isinstance(value, bool) or not isinstance(value, _NUMBER):
-        raise InvalidInput(f"field '{key}' must be a number, not {readers.show_value(value)}")
+    given = readers.amount(value, key)
     try:
-        return money.to_signed_minor(value, currency)
+        return money.to_signed_minor(given, currency)
     except InvalidInput as exc:
         raise InvalidInput(f"field '{key}': {exc}") from None
 

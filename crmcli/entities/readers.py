@@ -50,6 +50,13 @@ def record_id(value: object, key: str) -> int:
     return number
 
 
+def amount(value: object, key: str) -> int | float | str | Decimal:
+    """A money amount as given: a JSON number, or text a user typed (checked by `money`)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        raise InvalidInput(f"field '{key}' must be a number, not {show_value(value)}")
+    return value
+
+
 def boolean(value: object, key: str) -> bool:
     if not isinstance(value, bool):
         raise InvalidInput(f"field '{key}' must be true or false, not {show_value(value)}")
